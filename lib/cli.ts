@@ -1,0 +1,248 @@
+/**
+ * The command line shared by the four scripts: options, usage and help,
+ * numbers that must be numbers, and one clear line instead of a stack trace
+ * when the network says no.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** The exit status for wrong arguments, as BSD's `EX_USAGE` convention and most shells use. */
+export const EXIT_USAGE = 2;
+
+/** Wrong arguments: the script prints the message and its usage line, and exits 2. */
+export class UsageError extends Error {
+  /** Makes a usage error with `message`. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** One command-line option. */
+export interface OptionSpec {
+  /** Whether the option takes a value (`"string"`) or is a switch (`"boolean"`). */
+  type: "string" | "boolean";
+  /** The one-letter form, if any. */
+  short?: string;
+  /** The name of the value in the help text, like `N` or `HOST`. */
+  arg?: string;
+  /** One line of help. */
+  help: string;
+}
+
+/** A script's command line. */
+export interface CommandSpec {
+  /** The usage line, without the leading `Usage: `. */
+  usage: string;
+  /** What the script does, one or two lines. */
+  summary: string;
+  /** The options, `--help` not included. */
+  options: Record<string, OptionSpec>;
+  /** The fewest and most positional arguments. */
+  positionals: [min: number, max: number];
+}
+
+/** What {@linkcode parseCommand} found. */
+export interface ParsedCommand {
+  /** Option values by name; switches are booleans, the rest strings. */
+  values: Record<string, string | boolean | undefined>;
+  /** The positional arguments. */
+  positionals: string[];
+  /** Whether `--help` was given. */
+  help: boolean;
+}
+
+/**
+ * Parses `args` against `spec`. Throws {@linkcode UsageError} on an unknown
+ * option, a missing value, or the wrong number of positionals.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCommand } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const spec = {
+ *   usage: "server.ts [options] PORT",
+ *   summary: "A chat server.",
+ *   options: { host: { type: "string" as const, arg: "HOST", help: "Address to bind." } },
+ *   positionals: [1, 1] as [number, number],
+ * };
+ * const parsed = parseCommand(["1234", "--host", "::"], spec);
+ * assert.deepEqual(parsed.positionals, ["1234"]);
+ * assert.equal(parsed.values.host, "::");
+ * ```
+ */
+export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const [name, option] of Object.entries(spec.options)) {
+    options[name] = option.short
+      ? { type: option.type, short: option.short }
+      : { type: option.type };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { help, ...values } = parsed.values as Record<string, string | boolean | undefined>;
+  const [min, max] = spec.positionals;
+  const count = parsed.positionals.length;
+  if (!help && (count < min || count > max)) {
+    throw new UsageError(
+      count < min ? "Missing arguments" : `Unexpected argument "${parsed.positionals[max]}"`,
+    );
+  }
+  return { values, positionals: parsed.positionals, help: help === true };
+}
+
+/**
+ * The full `--help` text of a command.
+ *
+ * @example Usage
+ * ```ts
+ * import { helpText } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = helpText({ usage: "x.ts", summary: "X.", options: {}, positionals: [0, 0] });
+ * assert.match(text, /^Usage: x.ts/);
+ * ```
+ */
+export function helpText(spec: CommandSpec): string {
+  const rows = Object.entries(spec.options).map(([name, option]) => {
+    const flag = `${option.short ? `-${option.short}, ` : ""}--${name}${
+      option.arg ? ` ${option.arg}` : ""
+    }`;
+    return [flag, option.help];
+  });
+  rows.push(["-h, --help", "Show this help and exit."]);
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  const lines = rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`);
+  return `Usage: ${spec.usage}\n\n${spec.summary}\n\nOptions:\n${lines.join("\n")}`;
+}
+
+/** Bounds for {@linkcode parseInteger}. */
+export interface IntegerBounds {
+  /** The smallest value allowed. */
+  min?: number;
+  /** The largest value allowed. */
+  max?: number;
+}
+
+/**
+ * Parses a whole decimal number given for `what`, or throws a
+ * {@linkcode UsageError} that quotes the text.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseInteger } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseInteger("8", "--max-clients", { min: 1 }), 8);
+ * assert.throws(() => parseInteger("8x", "--max-clients"), /"8x"/);
+ * ```
+ */
+export function parseInteger(text: string, what: string, bounds: IntegerBounds = {}): number {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `Invalid ${what} "${text}": expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Parses a TCP port number.
+ *
+ * @example Usage
+ * ```ts
+ * import { parsePort } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parsePort("1234"), 1234);
+ * assert.throws(() => parsePort("70000"));
+ * ```
+ */
+export function parsePort(text: string): number {
+  return parseInteger(text, "port", { min: 0, max: 65535 });
+}
+
+/**
+ * One line that says why a connect or listen failed, in place of a stack
+ * trace; `undefined` for errors that are not about the network.
+ *
+ * @example Usage
+ * ```ts
+ * import { describeNetworkError } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new Deno.errors.AddrInUse("Address already in use (os error 98)");
+ * assert.equal(describeNetworkError(error, "0.0.0.0:1234"), "Address 0.0.0.0:1234 is already in use");
+ * ```
+ */
+export function describeNetworkError(error: unknown, target: string): string | undefined {
+  if (error instanceof Deno.errors.AddrInUse) return `Address ${target} is already in use`;
+  if (error instanceof Deno.errors.ConnectionRefused) return `Connection refused by ${target}`;
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `Address ${target} is not available on this machine`;
+  }
+  if (error instanceof Deno.errors.TimedOut) return `Timed out connecting to ${target}`;
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return `Permission denied for ${target}: ${error.message}`;
+  }
+  if (
+    error instanceof Deno.errors.NotFound ||
+    (error instanceof Error && /lookup address|name or service/i.test(error.message))
+  ) {
+    return `Cannot resolve the host in ${target}`;
+  }
+  if (error instanceof Deno.errors.NetworkUnreachable) return `Network unreachable for ${target}`;
+  return undefined;
+}
+
+/** A script's main function: takes the arguments, returns the exit status. */
+export type Main = (args: string[]) => Promise<number>;
+
+/**
+ * Runs a script's `main` as its entry point: wrong arguments print the usage
+ * line and exit 2; a network failure prints one line and exits 1. The process
+ * exits with `main`'s status even if a read on stdin is still pending.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { runMain } from "./cli.ts";
+ *
+ * if (import.meta.main) runMain(async () => 0, spec);
+ * ```
+ */
+export async function runMain(main: Main, spec: CommandSpec): Promise<never> {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\nUsage: ${spec.usage}\nTry --help for more.`);
+      Deno.exit(EXIT_USAGE);
+    }
+    if (error instanceof FatalError) {
+      console.error(`Error: ${error.message}`);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** An error that ends a script with one line and status 1, no stack trace. */
+export class FatalError extends Error {
+  /** Makes a fatal error with `message`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FatalError";
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The network errors a chat expects in normal operation: a peer that went away,
+ * a socket we closed ourselves, a read cut short. Anything else is a bug and is
+ * rethrown.
+ *
+ * @module
+ */
+
+const EXPECTED: ReadonlyArray<new (...args: never[]) => Error> = [
+  Deno.errors.BadResource,
+  Deno.errors.BrokenPipe,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.ConnectionReset,
+  Deno.errors.Interrupted,
+  Deno.errors.NotConnected,
+  Deno.errors.TimedOut,
+  Deno.errors.UnexpectedEof,
+];
+
+/**
+ * Whether `error` is one of the errors a socket raises when its peer goes away
+ * or when we closed it ourselves.
+ *
+ * @example Usage
+ * ```ts
+ * import { isDisconnect } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isDisconnect(new Deno.errors.ConnectionReset("reset")));
+ * assert.ok(!isDisconnect(new TypeError("bug")));
+ * ```
+ */
+export function isDisconnect(error: unknown): boolean {
+  return EXPECTED.some((kind) => error instanceof kind);
+}
+
+/**
+ * Runs `body` and swallows only the disconnect errors; every other error is
+ * rethrown. Returns `true` when the body completed.
+ *
+ * @example Usage
+ * ```ts
+ * import { ignoringDisconnect } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const ok = await ignoringDisconnect(() => {
+ *   throw new Deno.errors.BrokenPipe("gone");
+ * });
+ * assert.equal(ok, false);
+ * ```
+ */
+export async function ignoringDisconnect(body: () => unknown): Promise<boolean> {
+  try {
+    await body();
+    return true;
+  } catch (error) {
+    if (!isDisconnect(error)) throw error;
+    return false;
+  }
+}

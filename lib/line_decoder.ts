@@ -1,0 +1,146 @@
+/**
+ * Framing: bytes in, lines out.
+ *
+ * TCP delivers a byte stream, not messages. One read may hold half a line, or
+ * a thousand lines; a multi-byte UTF-8 character may be split between two
+ * reads. {@linkcode LineDecoder} buffers bytes until a newline and only then
+ * decodes them, so a split character is never seen half-way. Since `\n` (0x0A)
+ * never occurs inside a UTF-8 sequence, splitting on the byte is always safe.
+ *
+ * @module
+ */
+
+/** The default longest line, in bytes, not counting its line ending. */
+export const DEFAULT_MAX_LINE_BYTES = 4096;
+
+/** Returned by {@linkcode LineDecoder.push} in place of a line that was too long. */
+export const LINE_TOO_LONG: unique symbol = Symbol("line too long");
+
+/** One result of decoding: a line, or the marker of a discarded long line. */
+export type Frame = string | typeof LINE_TOO_LONG;
+
+/** Options for {@linkcode LineDecoder}. */
+export interface LineDecoderOptions {
+  /** The longest line accepted, in bytes, not counting `\n` or `\r\n`. */
+  maxLineBytes?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const INITIAL_CAPACITY = 256;
+
+/**
+ * Splits a byte stream into lines. Accepts `\n` and `\r\n` endings. Invalid
+ * UTF-8 becomes U+FFFD. A line longer than `maxLineBytes` is reported once, as
+ * {@linkcode LINE_TOO_LONG}, as soon as it is known to be too long, and the
+ * rest of it is skipped up to the next newline, so the decoder never holds more
+ * than `maxLineBytes` bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { LineDecoder } from "./line_decoder.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const decoder = new LineDecoder();
+ * const bytes = new TextEncoder().encode("안녕\r\nhel");
+ * assert.deepEqual(decoder.push(bytes.subarray(0, 2)), []);
+ * assert.deepEqual(decoder.push(bytes.subarray(2)), ["안녕"]);
+ * assert.deepEqual(decoder.push(new TextEncoder().encode("lo\n")), ["hello"]);
+ * ```
+ */
+export class LineDecoder {
+  #maxLineBytes: number;
+  #buffer = new Uint8Array(INITIAL_CAPACITY);
+  #length = 0;
+  #discarding = false;
+  #text = new TextDecoder();
+
+  /** Makes a decoder; see {@linkcode LineDecoderOptions}. */
+  constructor(options: LineDecoderOptions = {}) {
+    const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`Cannot use maxLineBytes ${max}: it must be a positive integer`);
+    }
+    this.#maxLineBytes = max;
+  }
+
+  /** How many bytes of an unfinished line are buffered. */
+  get pending(): number {
+    return this.#length;
+  }
+
+  /**
+   * Feeds bytes in and returns the lines they complete, in order. The caller
+   * may reuse `chunk` afterwards: nothing keeps a reference to it.
+   */
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(LF, start);
+      const end = newline === -1 ? chunk.length : newline;
+      const piece = chunk.subarray(start, end);
+      if (this.#discarding) {
+        this.#discarding = newline === -1;
+      } else if (newline === -1) {
+        // A trailing `\r` may still be half of a `\r\n`, so allow one byte more.
+        if (this.#length + piece.length > this.#maxLineBytes + 1) {
+          this.#length = 0;
+          this.#discarding = true;
+          frames.push(LINE_TOO_LONG);
+        } else {
+          this.#append(piece);
+        }
+      } else if (this.#length === 0) {
+        frames.push(this.#finish(piece));
+      } else if (this.#length + piece.length > this.#maxLineBytes + 1) {
+        this.#length = 0;
+        frames.push(LINE_TOO_LONG);
+      } else {
+        this.#append(piece);
+        const line = this.#buffer.subarray(0, this.#length);
+        this.#length = 0;
+        frames.push(this.#finish(line));
+      }
+      if (newline === -1) break;
+      start = newline + 1;
+    }
+    return frames;
+  }
+
+  /**
+   * Ends the unfinished line, if any, and returns it: for a peer that closed
+   * without a final newline, or one that sends no newlines at all.
+   */
+  flush(): Frame | undefined {
+    if (this.#discarding) {
+      this.#discarding = false;
+      return undefined;
+    }
+    if (this.#length === 0) return undefined;
+    const line = this.#buffer.subarray(0, this.#length);
+    this.#length = 0;
+    return this.#finish(line);
+  }
+
+  #finish(bytes: Uint8Array): Frame {
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === CR
+      ? bytes.length - 1
+      : bytes.length;
+    if (end > this.#maxLineBytes) return LINE_TOO_LONG;
+    return this.#text.decode(bytes.subarray(0, end));
+  }
+
+  #append(bytes: Uint8Array): void {
+    const needed = this.#length + bytes.length;
+    if (needed > this.#buffer.length) {
+      let capacity = this.#buffer.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const grown = new Uint8Array(capacity);
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(bytes, this.#length);
+    this.#length = needed;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * A member: one connection, one writer, one bounded outbound queue.
+ *
+ * Nothing ever awaits a member. {@linkcode Member.send} appends to the queue
+ * and returns; the member's single writer task drains the queue, joining
+ * everything that piled up while the previous write was in flight into one
+ * buffer, so a busy member costs one write per batch rather than one write per
+ * line. Whoever owns the room watches {@linkcode Member.backlogged} through
+ * the `onBacklog` callback to pause senders and to evict a stuck member.
+ *
+ * @module
+ */
+
+import { isDisconnect } from "./errors.ts";
+import { writeAll } from "./write_all.ts";
+
+/** The default high-water mark of a member's outbound queue, in bytes. */
+export const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Encodes one outgoing line, adding the newline.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodeLine } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(encodeLine("hi"), new Uint8Array([104, 105, 10]));
+ * ```
+ */
+export function encodeLine(text: string): Uint8Array {
+  return encoder.encode(text + "\n");
+}
+
+/** Options for {@linkcode Member}. */
+export interface MemberOptions {
+  /** The name others know the member by. */
+  name: string;
+  /** Queued bytes above which the member counts as backlogged. */
+  highWaterBytes?: number;
+  /** Called when the member becomes backlogged, and when it catches up again. */
+  onBacklog?: (member: Member, backlogged: boolean) => void;
+}
+
+/**
+ * One connected member of a room.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { encodeLine, Member } from "./member.ts";
+ *
+ * const conn = await Deno.connect({ port: 1234 });
+ * const member = new Member(conn, { name: "bob" });
+ * member.send(encodeLine("hello"));
+ * await member.closeAfterFlush(1000);
+ * ```
+ */
+export class Member {
+  /** The member's connection. */
+  readonly conn: Deno.TcpConn;
+  /** The peer's address as `ip:port` (IPv6 in brackets). */
+  readonly address: string;
+  /** The name others know the member by. */
+  name: string;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #highWater: number;
+  #lowWater: number;
+  #backlogged = false;
+  #writing = false;
+  #closed = false;
+  #closeReason: string | undefined;
+  #idle: PromiseWithResolvers<void> | undefined;
+  #onBacklog: MemberOptions["onBacklog"];
+
+  /** Wraps `conn`, turning Nagle off so every line leaves at once, and keepalive on. */
+  constructor(conn: Deno.TcpConn, options: MemberOptions) {
+    this.conn = conn;
+    this.name = options.name;
+    this.address = formatAddress(conn.remoteAddr);
+    this.#highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+    this.#lowWater = Math.floor(this.#highWater / 2);
+    this.#onBacklog = options.onBacklog;
+    try {
+      conn.setNoDelay(true);
+      conn.setKeepAlive(true);
+    } catch (error) {
+      if (!isDisconnect(error)) throw error;
+    }
+  }
+
+  /** Bytes waiting to be written. */
+  get queuedBytes(): number {
+    return this.#queued;
+  }
+
+  /** Whether the queue went over the high-water mark and has not yet drained to half of it. */
+  get backlogged(): boolean {
+    return this.#backlogged;
+  }
+
+  /** Whether the member was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Why the member was closed by the server, if it was (`"too slow"`, say). */
+  get closeReason(): string | undefined {
+    return this.#closeReason;
+  }
+
+  /** Queues bytes for the member. Never waits; bytes sent to a closed member are dropped. */
+  send(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (!this.#backlogged && this.#queued > this.#highWater) this.#setBacklogged(true);
+    if (!this.#writing) {
+      this.#writing = true;
+      // Start writing once the current batch of sends is done, so it goes out as one write.
+      queueMicrotask(() => void this.#drain());
+    }
+  }
+
+  /** Queues one line of text. */
+  sendLine(text: string): void {
+    this.send(encodeLine(text));
+  }
+
+  /**
+   * Closes the connection at once, dropping what is queued. `reason` is kept
+   * in {@linkcode Member.closeReason}. Closing twice is harmless.
+   */
+  close(reason?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
+    this.#queue = [];
+    this.#queued = 0;
+    if (this.#backlogged) this.#setBacklogged(false);
+    try {
+      this.conn.close();
+    } catch (error) {
+      if (!isDisconnect(error)) throw error;
+    }
+    this.#idle?.resolve();
+  }
+
+  /**
+   * Lets the queue drain, for at most `timeoutMs`, then closes: for a last
+   * error line or a shutdown notice that should arrive before the close.
+   */
+  async closeAfterFlush(timeoutMs: number, reason?: string): Promise<void> {
+    if (this.#writing && !this.#closed) {
+      this.#idle ??= Promise.withResolvers();
+      const timer = setTimeout(() => this.#idle?.resolve(), timeoutMs);
+      await this.#idle.promise;
+      clearTimeout(timer);
+    }
+    this.close(reason);
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const batch = this.#take();
+        await writeAll(this.conn, batch);
+        if (this.#closed) return;
+        this.#queued -= batch.length;
+        if (this.#backlogged && this.#queued <= this.#lowWater) this.#setBacklogged(false);
+      }
+    } catch (error) {
+      if (!isDisconnect(error)) throw error;
+      this.close();
+    } finally {
+      this.#writing = false;
+      this.#idle?.resolve();
+      this.#idle = undefined;
+    }
+  }
+
+  #take(): Uint8Array {
+    const queue = this.#queue;
+    this.#queue = [];
+    if (queue.length === 1) return queue[0];
+    let size = 0;
+    for (const chunk of queue) size += chunk.length;
+    const batch = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of queue) {
+      batch.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return batch;
+  }
+
+  #setBacklogged(backlogged: boolean): void {
+    this.#backlogged = backlogged;
+    this.#onBacklog?.(this, backlogged);
+  }
+}
+
+/**
+ * Formats a network address as `ip:port`, with IPv6 in brackets.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatAddress } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatAddress({ transport: "tcp", hostname: "::1", port: 80 }), "[::1]:80");
+ * ```
+ */
+export function formatAddress(addr: Deno.Addr): string {
+  if (addr.transport !== "tcp" && addr.transport !== "udp") return addr.transport;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return `${host}:${addr.port}`;
+}

@@ -1,0 +1,56 @@
+/**
+ * The rules for a member's ID (nickname) on the threaded server.
+ *
+ * @module
+ */
+
+import { quote } from "./sanitize.ts";
+
+/** The longest ID accepted, in characters. */
+export const MAX_ID_LENGTH = 32;
+
+// White space, control and invisible format characters, and the brackets that
+// frame an ID in `[ID]message`, so no ID can look like another or forge a prefix.
+const FORBIDDEN = /[\s\p{C}\[\]]/u;
+
+/**
+ * Checks an ID and returns why it is refused, or `undefined` when it is fine.
+ * An ID must be 1 to {@linkcode MAX_ID_LENGTH} characters with no white space,
+ * control or invisible format characters, and no `[` or `]`.
+ *
+ * @example Usage
+ * ```ts
+ * import { idError } from "./member_id.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(idError("bob"), undefined);
+ * assert.equal(idError("bo b"), 'ID "bo b" must not contain spaces, brackets or control characters');
+ * ```
+ */
+export function idError(id: string): string | undefined {
+  if (id.length === 0) return "ID must not be empty";
+  const length = Array.from(id).length;
+  if (length > MAX_ID_LENGTH) {
+    return `ID ${quote(id)} is too long: ${length} characters, the limit is ${MAX_ID_LENGTH}`;
+  }
+  if (FORBIDDEN.test(id)) {
+    return `ID ${quote(id)} must not contain spaces, brackets or control characters`;
+  }
+  return undefined;
+}
+
+/**
+ * The form under which IDs are compared: `Bob` and `bob` are the same member,
+ * as on IRC, so one cannot pass for the other.
+ *
+ * @example Usage
+ * ```ts
+ * import { idKey } from "./member_id.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(idKey("Bob"), idKey("bob"));
+ * ```
+ */
+export function idKey(id: string): string {
+  return id.normalize("NFKC").toLowerCase();
+}

@@ -1,0 +1,153 @@
+/**
+ * The room: who is here, broadcast, and the policy for slow members.
+ *
+ * The policy keeps delivery lossless and memory bounded at once:
+ *
+ * - When a member's outbound queue passes its high-water mark, the room stops
+ *   *flowing*: every connection task waits on {@linkcode Room.whenFlowing}
+ *   before it handles its next line, so senders stop being read and TCP pushes
+ *   back on them. Nothing is dropped, and no queue grows past the mark by more
+ *   than the lines already in flight.
+ * - When the member's queue drains to half the mark, the room flows again. A
+ *   member that is slow but keeps up only ever causes short pauses.
+ * - A member that stays backlogged for `slowTimeoutMs` is stuck: it is closed
+ *   with the reason `"too slow"`, and the room flows again. So no delivery to
+ *   the others is held up for longer than that.
+ *
+ * @module
+ */
+
+import { encodeLine, type Member } from "./member.ts";
+
+/** The default time a member may stay backlogged before it is evicted, in ms. */
+export const DEFAULT_SLOW_TIMEOUT_MS = 5000;
+
+/** The reason given when a stuck member is evicted. */
+export const TOO_SLOW = "too slow";
+
+/** Options for {@linkcode Room}. */
+export interface RoomOptions {
+  /** How long a member may stay backlogged before it is evicted, in ms. */
+  slowTimeoutMs?: number;
+  /** Called when a stuck member is evicted, after it was closed. */
+  onEvict?: (member: Member) => void;
+}
+
+/**
+ * The set of members, keyed by a name, with broadcast and flow control.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { Member } from "./member.ts";
+ * import { Room } from "./room.ts";
+ *
+ * const room = new Room();
+ * const conn = await Deno.connect({ port: 1234 });
+ * const bob = new Member(conn, { name: "bob", onBacklog: room.onBacklog });
+ * room.add(bob);
+ * room.broadcastLine("hello everyone", bob);
+ * ```
+ */
+export class Room {
+  #members = new Map<string, Member>();
+  #backlogged = new Set<Member>();
+  #slowTimers = new Map<Member, ReturnType<typeof setTimeout>>();
+  #flow: PromiseWithResolvers<void> | undefined;
+  #slowTimeoutMs: number;
+  #onEvict: RoomOptions["onEvict"];
+
+  /** Makes an empty room; see {@linkcode RoomOptions}. */
+  constructor(options: RoomOptions = {}) {
+    this.#slowTimeoutMs = options.slowTimeoutMs ?? DEFAULT_SLOW_TIMEOUT_MS;
+    this.#onEvict = options.onEvict;
+  }
+
+  /** How many members are in the room. */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** The members, in order of joining. */
+  [Symbol.iterator](): IterableIterator<Member> {
+    return this.#members.values();
+  }
+
+  /** The member under `key`, if any. */
+  get(key: string): Member | undefined {
+    return this.#members.get(key);
+  }
+
+  /** Adds `member` under `key`; returns `false`, changing nothing, when the key is taken. */
+  add(member: Member, key: string = member.name): boolean {
+    if (this.#members.has(key)) return false;
+    this.#members.set(key, member);
+    return true;
+  }
+
+  /** Removes the member under `key`, if it is `member`. */
+  delete(member: Member, key: string = member.name): boolean {
+    if (this.#members.get(key) !== member) return false;
+    this.#members.delete(key);
+    this.onBacklog(member, false);
+    return true;
+  }
+
+  /** Moves `member` from `oldKey` to `newKey`; returns `false` when `newKey` is taken. */
+  rekey(member: Member, oldKey: string, newKey: string): boolean {
+    if (oldKey === newKey) return true;
+    if (this.#members.has(newKey) || this.#members.get(oldKey) !== member) return false;
+    this.#members.delete(oldKey);
+    this.#members.set(newKey, member);
+    return true;
+  }
+
+  /** Queues `bytes` for every member but `except`. Never waits. */
+  broadcast(bytes: Uint8Array, except?: Member): void {
+    for (const member of this.#members.values()) {
+      if (member !== except) member.send(bytes);
+    }
+  }
+
+  /** Encodes `text` once and queues it for every member but `except`. */
+  broadcastLine(text: string, except?: Member): void {
+    this.broadcast(encodeLine(text), except);
+  }
+
+  /** Whether senders may be read: no member is backlogged. */
+  get flowing(): boolean {
+    return this.#backlogged.size === 0;
+  }
+
+  /** Resolves when the room flows; at once if it does. */
+  whenFlowing(): Promise<void> {
+    if (this.flowing) return Promise.resolve();
+    this.#flow ??= Promise.withResolvers();
+    return this.#flow.promise;
+  }
+
+  /**
+   * Pass this as a member's `onBacklog` option, so the room sees the member's
+   * queue cross its marks.
+   */
+  readonly onBacklog = (member: Member, backlogged: boolean): void => {
+    if (backlogged && !member.closed) {
+      if (this.#backlogged.has(member)) return;
+      this.#backlogged.add(member);
+      this.#slowTimers.set(member, setTimeout(() => this.#evict(member), this.#slowTimeoutMs));
+      return;
+    }
+    if (!this.#backlogged.delete(member)) return;
+    clearTimeout(this.#slowTimers.get(member));
+    this.#slowTimers.delete(member);
+    if (this.flowing && this.#flow) {
+      this.#flow.resolve();
+      this.#flow = undefined;
+    }
+  };
+
+  #evict(member: Member): void {
+    member.close(TOO_SLOW);
+    this.onBacklog(member, false);
+    this.#onEvict?.(member);
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The threaded group chat server: the report's chat_server.py, in Deno.
+ *
+ * As in the report, an accept loop hands every connection to a task of its
+ * own, the way chat_server.py starts one thread per client. A client first
+ * sends its ID; every line after that reaches every other member as
+ * `[ID]message`. Unlike the report, the server stamps the ID, so nobody can
+ * speak as somebody else.
+ *
+ * ```sh
+ * deno run -A server.ts 1234
+ * ```
+ *
+ * @module
+ */
+
+import { Admission } from "./lib/admission.ts";
+import {
+  type CommandSpec,
+  describeNetworkError,
+  FatalError,
+  helpText,
+  parseCommand,
+  parseInteger,
+  parsePort,
+  runMain,
+} from "./lib/cli.ts";
+import { untilSignal } from "./lib/signals.ts";
+import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
+import { Member } from "./lib/member.ts";
+import { idError, idKey } from "./lib/member_id.ts";
+import { memberLines } from "./lib/member_lines.ts";
+import { Room } from "./lib/room.ts";
+import { sanitize } from "./lib/sanitize.ts";
+import {
+  DEFAULT_SERVER_OPTIONS,
+  SERVER_OPTION_SPECS,
+  type ServerOptions,
+  serverOptionsFrom,
+} from "./lib/server_options.ts";
+
+/** How long a partial line from a newline-less client may sit before it counts, in ms. */
+export const DEFAULT_PARTIAL_LINE_MS = 100;
+
+/** Options for {@linkcode startServer}. */
+export interface ThreadedServerOptions extends ServerOptions {
+  /** A partial line idle this long is a whole message, for the report's client (0: never). */
+  partialLineMs: number;
+}
+
+/** A running server. */
+export interface ChatServer {
+  /** The address it listens on. */
+  readonly addr: Deno.NetAddr;
+  /** The members. */
+  readonly room: Room;
+  /** Tells every member the server is going away, closes every socket, and resolves when done. */
+  shutdown(): Promise<void>;
+}
+
+/** The line members get when the server shuts down. */
+export const SHUTDOWN_NOTICE = "Server: shutting down";
+const FLUSH_ON_CLOSE_MS = 1000;
+
+/**
+ * Starts the threaded chat server. Throws if it cannot listen.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { startServer } from "./server.ts";
+ *
+ * const server = startServer({ hostname: "127.0.0.1", port: 0 });
+ * console.log(`Listening on port ${server.addr.port}`);
+ * await server.shutdown();
+ * ```
+ */
+export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatServer {
+  const config: ThreadedServerOptions = {
+    ...DEFAULT_SERVER_OPTIONS,
+    partialLineMs: DEFAULT_PARTIAL_LINE_MS,
+    ...options,
+  };
+  const { log } = config;
+  const listener = Deno.listen({ hostname: config.hostname, port: config.port });
+  const room = new Room({
+    slowTimeoutMs: config.slowTimeoutMs,
+    onEvict: (member) => log(`${member.name} evicted: too slow`),
+  });
+  const admission = new Admission(config);
+  const tasks = new Set<Promise<void>>();
+  let closing = false;
+
+  async function acceptLoop(): Promise<void> {
+    while (!closing) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (closing || error instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors, say: report it, and keep serving those already here.
+        log(`Accept failed: ${error instanceof Error ? error.message : error}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      const task = serveConnection(conn).finally(() => tasks.delete(task));
+      tasks.add(task);
+    }
+  }
+
+  /** One connection, from handshake to leave: the report's per-client thread. */
+  async function serveConnection(conn: Deno.TcpConn): Promise<void> {
+    const member = new Member(conn, {
+      name: "",
+      highWaterBytes: config.highWaterBytes,
+      onBacklog: room.onBacklog,
+    });
+    const ip = conn.remoteAddr.hostname;
+    const refusal = closing ? "Server is shutting down" : admission.admit(ip);
+    if (refusal) {
+      log(`Refused ${member.address}: ${refusal}`);
+      member.sendLine(`Error: ${refusal}`);
+      return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
+    }
+    try {
+      const lines = memberLines(member, {
+        room,
+        maxLineBytes: config.maxLineBytes,
+        partialLineMs: config.partialLineMs,
+        rateLimit: config.rateLimit,
+        rateBurst: config.rateBurst,
+      });
+      const id = await handshake(member, lines);
+      if (id === undefined) return;
+      for await (const line of lines) {
+        if (line === LINE_TOO_LONG) {
+          member.sendLine(`Error: line too long, the limit is ${config.maxLineBytes} bytes`);
+        } else if (!relay(member, line)) {
+          break;
+        }
+      }
+      leave(member, id);
+    } finally {
+      admission.release(ip);
+      member.close();
+    }
+  }
+
+  /** Reads the ID, the first line. Returns it once the member is in the room. */
+  async function handshake(
+    member: Member,
+    lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
+  ): Promise<string | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), config.handshakeTimeoutMs);
+    });
+    const first = await Promise.race([lines.next(), timeout]);
+    clearTimeout(timer);
+    let error: string | undefined;
+    if (first === "timeout") {
+      error = `No ID received within ${config.handshakeTimeoutMs} ms`;
+    } else if (first.done) {
+      return undefined;
+    } else if (first.value === LINE_TOO_LONG) {
+      error = "ID is too long";
+    } else {
+      const id = first.value.trim();
+      error = idError(id);
+      if (!error && !room.add(member, idKey(id))) {
+        error = `ID "${id}" is already in the room`;
+      }
+      if (!error) {
+        member.name = id;
+        log(`${id} Client connect`);
+        room.broadcastLine(`client${id}- enter`, member);
+        return id;
+      }
+    }
+    log(`Refused ${member.address}: ${sanitize(error)}`);
+    member.sendLine(`Error: ${error}`);
+    await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
+    return undefined;
+  }
+
+  /** Relays one line from `member`; returns `false` when the member quits. */
+  function relay(member: Member, line: string): boolean {
+    const prefix = `[${member.name}]`;
+    let text = sanitize(line);
+    // The report's client writes its own prefix: do not stamp it twice.
+    if (text.startsWith(prefix)) text = text.slice(prefix.length);
+    if (text.trim().toLowerCase() === "quit") return false;
+    if (text.length === 0) return true;
+    const message = prefix + text;
+    log(message);
+    room.broadcastLine(message, member);
+    return true;
+  }
+
+  function leave(member: Member, id: string): void {
+    if (!room.delete(member, idKey(id))) return;
+    const reason = member.closeReason ? ` (${member.closeReason})` : "";
+    log(`${id} Client disconnect${reason}`);
+    room.broadcastLine(`client${id}- exit${reason}`, member);
+  }
+
+  const accepting = acceptLoop();
+
+  return {
+    addr: listener.addr,
+    room,
+    async shutdown(): Promise<void> {
+      if (closing) return;
+      closing = true;
+      listener.close();
+      await accepting;
+      for (const member of room) member.sendLine(SHUTDOWN_NOTICE);
+      await Promise.all([...room].map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
+      await Promise.all(tasks);
+    },
+  };
+}
+
+const COMMAND: CommandSpec = {
+  usage: "deno run -A server.ts [options] PORT",
+  summary: "The threaded group chat server: one task per client, as in the report.\n" +
+    "Clients send their ID first, then lines; each reaches the others as [ID]line.",
+  options: {
+    ...SERVER_OPTION_SPECS,
+    "partial-line-ms": {
+      type: "string",
+      arg: "N",
+      help: `Ms before a newline-less partial line counts (default ${DEFAULT_PARTIAL_LINE_MS})`,
+    },
+  },
+  positionals: [1, 1],
+};
+
+/**
+ * The command line: parses `args`, runs the server until SIGINT or SIGTERM,
+ * and returns the exit status.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { main } from "./server.ts";
+ *
+ * Deno.exit(await main(["1234"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals, help } = parseCommand(args, COMMAND);
+  if (help) {
+    console.log(helpText(COMMAND));
+    return 0;
+  }
+  const options: Partial<ThreadedServerOptions> = {
+    ...serverOptionsFrom(values),
+    port: parsePort(positionals[0]),
+  };
+  if (typeof values["partial-line-ms"] === "string") {
+    options.partialLineMs = parseInteger(values["partial-line-ms"], "--partial-line-ms");
+  }
+  let server: ChatServer;
+  try {
+    server = startServer(options);
+  } catch (error) {
+    const target = `${options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname}:${options.port}`;
+    const message = describeNetworkError(error, target);
+    if (message) throw new FatalError(message, { cause: error });
+    throw error;
+  }
+  console.log(`Listening on ${server.addr.hostname}:${server.addr.port}`);
+  await untilSignal();
+  await server.shutdown();
+  return 0;
+}
+
+if (import.meta.main) runMain(main, COMMAND);
