@@ -56,16 +56,19 @@ export async function* memberLines(
     : undefined;
   const chunks = readChunks(member.conn);
   let lineBased = false;
+  let reading = false;
   try {
     yield* frames();
   } finally {
-    // Only ever reached between reads, so this returns at once.
-    await chunks.return();
+    // A read may still be in flight when a partial line was yielded; it ends
+    // when the owner closes the connection. Otherwise end the reader now.
+    if (!reading) await chunks.return();
   }
 
   async function* frames(): AsyncGenerator<Frame, void, void> {
     while (!member.closed) {
-      const read = chunks.next();
+      reading = true;
+      const read = chunks.next().finally(() => reading = false);
       let result = partialLineMs > 0 && !lineBased && decoder.pending > 0
         ? await withTimeout(read, partialLineMs)
         : await read;

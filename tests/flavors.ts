@@ -1,0 +1,51 @@
+/**
+ * The two servers as seen by the tests they share: how to start one, how a
+ * member joins, and how its notices read. Where their protocols agree, one
+ * test runs against both.
+ *
+ * @module
+ */
+
+import { startServer } from "../server.ts";
+import { type ServerOptions } from "../lib/server_options.ts";
+import { type Room } from "../lib/room.ts";
+import { LineClient } from "./line_client.ts";
+
+/** What the shared tests need of a running server. */
+export interface ServerUnderTest {
+  readonly addr: Deno.NetAddr;
+  readonly room: Room;
+  shutdown(): Promise<void>;
+}
+
+/** One server and its protocol. */
+export interface Flavor {
+  name: string;
+  /** Whether a member sends its ID first. */
+  handshake: boolean;
+  /** Whether a member's own messages come back to it. */
+  echoes: boolean;
+  start(options?: Partial<ServerOptions>): ServerUnderTest;
+  /** Connects a member named `id` (where names are chosen) and waits for nothing. */
+  join(port: number, id: string, options?: { paused?: boolean }): Promise<LineClient>;
+  /** The name the others see for `client`. */
+  nameOf(client: LineClient): string;
+  /** The notice the others get when `name` leaves for `reason`. */
+  leaveNotice(name: string, reason?: string): string;
+}
+
+const threaded: Flavor = {
+  name: "server.ts",
+  handshake: true,
+  echoes: false,
+  start: (options = {}) =>
+    startServer({ hostname: "127.0.0.1", port: 0, log: () => {}, ...options }),
+  join: (port, id, options) => LineClient.join(port, id, options),
+  nameOf: () => {
+    throw new Error("Names are chosen on the threaded server");
+  },
+  leaveNotice: (name, reason) => `client${name}- exit${reason ? ` (${reason})` : ""}`,
+};
+
+/** Every server flavor under test. */
+export const FLAVORS: Flavor[] = [threaded];

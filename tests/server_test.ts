@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { startServer, type ThreadedServerOptions } from "../server.ts";
+import { LineClient } from "./line_client.ts";
+
+/** Starts a quiet server on a free port, runs `body`, and always shuts it down. */
+async function withServer(
+  body: (port: number, log: string[]) => Promise<void>,
+  options: Partial<ThreadedServerOptions> = {},
+): Promise<void> {
+  const log: string[] = [];
+  const server = startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    log: (line) => log.push(line),
+    ...options,
+  });
+  try {
+    await body(server.addr.port, log);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/** Joins `ids` in order, each waiting until the previous one is announced. */
+async function joinAll(port: number, ids: string[]): Promise<LineClient[]> {
+  const clients: LineClient[] = [];
+  for (const id of ids) {
+    const client = await LineClient.join(port, id);
+    if (clients.length > 0) await clients[0].expect(`client${id}- enter`);
+    clients.push(client);
+  }
+  return clients;
+}
+
+async function closeAll(clients: LineClient[]): Promise<void> {
+  await Promise.all(clients.map((client) => client.close()));
+}
+
+Deno.test("startServer() relays between two members, stamped with the sender's ID", async () => {
+  await withServer(async (port, log) => {
+    const [alice, bob] = await joinAll(port, ["alice", "bob"]);
+    await alice.send("hello bob");
+    assert.equal(await bob.expect(/alice/), "[alice]hello bob");
+    await bob.send("안녕 alice 👋");
+    assert.equal(await alice.expect(/^\[bob\]/), "[bob]안녕 alice 👋");
+    assert.ok(log.includes("alice Client connect"));
+    assert.ok(log.includes("[alice]hello bob"), "the console shows relayed messages");
+    await closeAll([alice, bob]);
+  });
+});
+
+Deno.test("startServer() relays among five members and never echoes to the sender", async () => {
+  await withServer(async (port) => {
+    const ids = ["m1", "m2", "m3", "m4", "m5"];
+    const clients = await joinAll(port, ids);
+    for (const [i, client] of clients.entries()) await client.send(`from ${ids[i]}`);
+    for (const [i, client] of clients.entries()) {
+      for (const [j, id] of ids.entries()) {
+        if (i !== j) await client.expect(`[${id}]from ${id}`);
+      }
+    }
+    // A last round trip proves nobody got their own message back in the meantime.
+    await clients[1].send("done");
+    await clients[0].expect("[m2]done");
+    assert.ok(!clients[0].lines.includes("[m1]from m1"));
+    await closeAll(clients);
+  });
+});
+
+Deno.test("startServer() announces enter and exit, and quit in any case leaves", async () => {
+  await withServer(async (port, log) => {
+    const [alice, bob] = await joinAll(port, ["alice", "bob"]);
+    await bob.send("QuIt");
+    await alice.expect("clientbob- exit");
+    await bob.expectClose();
+    await bob.close();
+    assert.ok(log.includes("bob Client disconnect"));
+    assert.ok(!alice.lines.some((line) => line.includes("QuIt")), "quit is not relayed");
+    const carol = await LineClient.join(port, "carol");
+    await alice.expect("clientcarol- enter");
+    await carol.close();
+    await alice.expect("clientcarol- exit");
+    await alice.close();
+  });
+});
+
+Deno.test("startServer() refuses duplicate and invalid IDs and leaves the room alone", async () => {
+  await withServer(async (port) => {
+    const [alice] = await joinAll(port, ["alice"]);
+    const cases: [string, RegExp][] = [
+      ["alice", /^Error: ID "alice" is already in the room$/],
+      ["ALICE", /already in the room/],
+      ["", /^Error: ID must not be empty$/],
+      ["x".repeat(33), /too long/],
+      ["x".repeat(10_000), /too long/],
+      ["bo b", /must not contain spaces/],
+      ["bo\x1bb", /^Error: ID "bo\^\[b" must not contain/],
+      ["\x07\x1b\x08", /must not contain/],
+      ["[alice]", /brackets/],
+    ];
+    for (const [id, pattern] of cases) {
+      const client = await LineClient.join(port, id);
+      await client.expect(pattern);
+      await client.expectClose();
+      await client.close();
+    }
+    await alice.send("still here");
+    const bob = await LineClient.join(port, "bob");
+    await alice.expect("clientbob- enter");
+    await alice.send("hi bob");
+    await bob.expect("[alice]hi bob");
+    assert.ok(!alice.lines.some((line) => line.includes("Error")), "others see no errors");
+    assert.ok(
+      !alice.lines.some((line) => /^client.*- (enter|exit)/.test(line) && !/bob/.test(line)),
+    );
+    await closeAll([alice, bob]);
+  });
+});
+
+Deno.test("startServer() works with the report's client: no newlines, its own prefix", async () => {
+  await withServer(async (port) => {
+    const [alice] = await joinAll(port, ["alice"]);
+    const report = await LineClient.connect(port);
+    await report.sendRaw("bob");
+    await alice.expect("clientbob- enter");
+    await report.sendRaw("[bob]hello from python");
+    assert.equal(await alice.expect(/python/), "[bob]hello from python");
+    await report.sendRaw("[bob]quit");
+    await alice.expect("clientbob- exit");
+    await closeAll([alice, report]);
+  }, { partialLineMs: 20 });
+});
+
+Deno.test("startServer() neither splits nor merges newline-terminated lines", async () => {
+  await withServer(async (port) => {
+    const [alice, bob] = await joinAll(port, ["alice", "bob"]);
+    await alice.sendRaw("one\ntwo\r\nthree\n");
+    await bob.expect("[alice]one");
+    await bob.expect("[alice]two");
+    await bob.expect("[alice]three");
+    // A line-based client's partial line is never cut, however long it sits.
+    await alice.sendRaw("hel");
+    await new Promise((resolve) => setTimeout(resolve, 50)); // well past partialLineMs
+    await alice.sendRaw("lo\n");
+    assert.equal(await bob.expect(/^\[alice\]h/), "[alice]hello");
+    await closeAll([alice, bob]);
+  }, { partialLineMs: 5 });
+});
+
+Deno.test("startServer() reassembles UTF-8 split at every byte", async () => {
+  await withServer(async (port) => {
+    const [alice, bob] = await joinAll(port, ["alice", "bob"]);
+    const bytes = new TextEncoder().encode("한국어 텍스트 🎉\n");
+    for (let i = 0; i < bytes.length; i++) await alice.sendRaw(bytes.subarray(i, i + 1));
+    assert.equal(await bob.expect(/^\[alice\]/), "[alice]한국어 텍스트 🎉");
+    await alice.sendRaw(new Uint8Array([0x61, 0xff, 0xfe, 0x62, 0x0a]));
+    assert.equal(await bob.expect(/^\[alice\]a/), "[alice]a\ufffd\ufffdb");
+    await closeAll([alice, bob]);
+  });
+});
+
+Deno.test("startServer() turns control sequences into visible text", async () => {
+  await withServer(async (port, log) => {
+    const [alice, bob] = await joinAll(port, ["alice", "bob"]);
+    await alice.send("\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07\x08\x08\u009b31m");
+    const line = await bob.expect(/^\[alice\]/);
+    assert.equal(line, "[alice]^[[2J^[]0;pwned^G^[]52;c;ZXZpbA==^G^H^HM-^[31m");
+    // A bare carriage return cannot overwrite the line with a forged prefix.
+    await alice.send("hi\r[bob]I owe alice $100");
+    assert.equal(await bob.expect(/owe/), "[alice]hi^M[bob]I owe alice $100");
+    assert.ok(log.every((entry) => !/[\x00-\x08\x0b-\x1f\x7f]/.test(entry)), "console is clean");
+    await closeAll([alice, bob]);
+  });
+});
+
+Deno.test("startServer() refuses an over-long line, tells the sender, and goes on", async () => {
+  await withServer(async (port) => {
+    const [alice, bob] = await joinAll(port, ["alice", "bob"]);
+    await alice.send("y".repeat(200));
+    await alice.expect("Error: line too long, the limit is 100 bytes");
+    await alice.send("x".repeat(100));
+    assert.equal(await bob.expect(/^\[alice\]/), `[alice]${"x".repeat(100)}`);
+    // A huge line without a newline is discarded as it streams in.
+    const chunk = "z".repeat(64 * 1024);
+    for (let i = 0; i < 32; i++) await alice.sendRaw(chunk);
+    await alice.sendRaw("\nafter\n");
+    await alice.expect(/line too long/);
+    assert.equal(await bob.expect(/^\[alice\]/), "[alice]after");
+    await closeAll([alice, bob]);
+  }, { maxLineBytes: 100 });
+});
+
+Deno.test("startServer() closes a connection that never sends its ID", async () => {
+  await withServer(async (port, log) => {
+    const silent = await LineClient.connect(port);
+    await silent.expect(/^Error: No ID received within 50 ms$/);
+    await silent.expectClose();
+    await silent.close();
+    assert.ok(log.some((line) => /^Refused 127\.0\.0\.1:\d+: No ID/.test(line)));
+  }, { handshakeTimeoutMs: 50 });
+});
+
+Deno.test("ChatServer.shutdown() tells every member, closes them, and frees the port", async () => {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const port = server.addr.port;
+  const clients = await joinAll(port, ["a", "b", "c"]);
+  await server.shutdown();
+  for (const client of clients) {
+    await client.expect("Server: shutting down");
+    await client.expectClose();
+  }
+  await closeAll(clients);
+  const again = startServer({ hostname: "127.0.0.1", port, log: () => {} });
+  assert.equal(again.addr.port, port);
+  await again.shutdown();
+});
