@@ -65,6 +65,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     port: options.port,
     timeoutMs: options.connectTimeoutMs,
   });
+  const interrupted = untilSignal();
   output("Host connected");
   const send = (text: string) => ignoringDisconnect(() => writeAll(conn, encodeLine(text)));
   await send(options.id);
@@ -80,7 +81,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     }
     return "end of input" as const;
   })();
-  const outcome = await Promise.race([receiving, typing, untilSignal()]);
+  const outcome = await Promise.race([receiving, typing, interrupted]);
 
   if (outcome !== "server closed") {
     // Leave politely: say quit, then let the server close, so nothing we sent is lost.

@@ -1,0 +1,155 @@
+/**
+ * client.ts and server.ts as real subprocesses: the way users run them.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "../server.ts";
+import { LineClient } from "./line_client.ts";
+import { Script } from "./script.ts";
+
+async function withServer(body: (port: number) => Promise<void>): Promise<void> {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  try {
+    await body(server.addr.port);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/** Starts client.ts as `id` and waits until `watcher` sees it enter. */
+async function startClient(port: number, id: string, watcher: LineClient): Promise<Script> {
+  const client = Script.start("client.ts", ["127.0.0.1", String(port), id]);
+  await client.expect("Host connected");
+  await watcher.expect(`client${id}- enter`);
+  return client;
+}
+
+Deno.test("client.ts chats both ways and leaves with quit, exit 0", async () => {
+  await withServer(async (port) => {
+    const alice = await LineClient.join(port, "alice");
+    const bob = await startClient(port, "bob", alice);
+    await bob.write("hello 안녕\n");
+    assert.equal(await alice.expect(/^\[bob\]/), "[bob]hello 안녕");
+    await alice.send("hi \x1b[31mbob");
+    assert.equal(await bob.expect(/^\[alice\]/), "[alice]hi ^[[31mbob");
+    await bob.write("Quit\n");
+    const { code, stdout } = await bob.exitOnItsOwn();
+    assert.equal(code, 0);
+    assert.equal(stdout.at(-1), "Host Disconnected");
+    await alice.expect("clientbob- exit");
+    await alice.close();
+  });
+});
+
+Deno.test("client.ts leaves on Ctrl-D after sending everything piped in", async () => {
+  await withServer(async (port) => {
+    const alice = await LineClient.join(port, "alice");
+    const bot = await startClient(port, "bot", alice);
+    await bot.write(Array.from({ length: 200 }, (_, i) => `line ${i}`).join("\n") + "\n");
+    const { code, stdout } = await bot.exit();
+    assert.equal(code, 0);
+    assert.equal(stdout.at(-1), "Host Disconnected");
+    for (let i = 0; i < 200; i++) await alice.expect(`[bot]line ${i}`);
+    await alice.expect("clientbot- exit");
+    await alice.close();
+  });
+});
+
+Deno.test("client.ts leaves on SIGINT, exit 0", async () => {
+  await withServer(async (port) => {
+    const alice = await LineClient.join(port, "alice");
+    const bob = await startClient(port, "bob", alice);
+    bob.process.kill("SIGINT");
+    const { code, stdout } = await bob.exitOnItsOwn();
+    assert.equal(code, 0);
+    assert.equal(stdout.at(-1), "Host Disconnected");
+    await alice.expect("clientbob- exit");
+    await alice.close();
+  });
+});
+
+Deno.test("client.ts exits 1 at once when the server goes away", async () => {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const watcher = await LineClient.join(server.addr.port, "watcher");
+  const bob = await startClient(server.addr.port, "bob", watcher);
+  await server.shutdown();
+  // stdin stays open: the client must not wait for a key press.
+  const { code, stdout } = await bob.exitOnItsOwn();
+  assert.equal(code, 1);
+  assert.deepEqual(stdout.slice(-2), ["Server: shutting down", "Host Disconnected"]);
+  await watcher.close();
+});
+
+Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", async () => {
+  await withServer(async (port) => {
+    const alice = await LineClient.join(port, "alice");
+    await alice.send("ping");
+    const client = Script.start("client.ts", ["127.0.0.1", String(port), "alice"]);
+    const { code, stdout } = await client.exitOnItsOwn();
+    assert.equal(code, 1);
+    assert.deepEqual(stdout, [
+      "Host connected",
+      'Error: ID "alice" is already in the room',
+      "Host Disconnected",
+    ]);
+    await alice.close();
+  });
+});
+
+Deno.test("client.ts and server.ts answer bad arguments with usage and status 2", async () => {
+  for (
+    const [script, args] of [
+      ["client.ts", ["127.0.0.1", "1234"]],
+      ["client.ts", ["127.0.0.1", "port", "bob"]],
+      ["client.ts", ["--bogus", "127.0.0.1", "1234", "bob"]],
+      ["server.ts", []],
+      ["server.ts", ["99999"]],
+      ["server.ts", ["1234", "--max-clients", "many"]],
+    ] as const
+  ) {
+    const { code, stderr } = await Script.start(script, [...args]).exit();
+    assert.equal(code, 2, `${script} ${args.join(" ")}`);
+    assert.ok(stderr.some((line) => line.startsWith("Usage: ")), stderr.join("\n"));
+    assert.ok(!stderr.some((line) => /^\s+at /.test(line)), "no stack trace");
+  }
+  for (const script of ["client.ts", "server.ts"]) {
+    const { code, stdout } = await Script.start(script, ["--help"]).exit();
+    assert.equal(code, 0);
+    assert.match(stdout[0], /^Usage: /);
+  }
+});
+
+Deno.test("client.ts and server.ts fail in one line on refused, unknown and busy addresses", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String(busy.addr.port);
+  const cases = [
+    [
+      "server.ts",
+      [port, "--host", "127.0.0.1"],
+      /^Error: Address 127\.0\.0\.1:\d+ is already in use$/,
+    ],
+    ["client.ts", ["127.0.0.1", "1", "bob"], /^Error: Connection refused by 127\.0\.0\.1:1$/],
+    ["client.ts", ["no-such-host.invalid", "1234", "bob"], /^Error: Cannot resolve the host/],
+  ] as const;
+  for (const [script, args, pattern] of cases) {
+    const { code, stderr } = await Script.start(script, [...args]).exit();
+    assert.equal(code, 1);
+    assert.equal(stderr.length, 1, stderr.join("\n"));
+    assert.match(stderr[0], pattern);
+  }
+  busy.close();
+});
+
+Deno.test("server.ts exits 0 on SIGTERM after telling its members", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const server = Script.start("server.ts", [String(port), "--host", "127.0.0.1"]);
+  await server.expect(`Listening on 127.0.0.1:${port}`);
+  const alice = await LineClient.join(port, "alice");
+  await server.expect("alice Client connect");
+  server.process.kill("SIGTERM");
+  await alice.expect("Server: shutting down");
+  await alice.expectClose();
+  assert.equal((await server.exit()).code, 0);
+  await alice.close();
+});
