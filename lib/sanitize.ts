@@ -13,7 +13,6 @@
  */
 
 // C0, DEL, C1, LINE/PARAGRAPH SEPARATOR, bidi embeddings/overrides, bidi isolates.
-// deno-lint-ignore no-control-regex -- matching control characters is the point
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, "g");
 
