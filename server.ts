@@ -14,18 +14,22 @@
  * @module
  */
 
+import { acceptConnections } from "./lib/accept.ts";
 import { Admission } from "./lib/admission.ts";
 import {
+  type ChatServer,
+  FLUSH_ON_CLOSE_MS,
+  serveUntilSignal,
+  SHUTDOWN_NOTICE,
+} from "./lib/chat_server.ts";
+import {
   type CommandSpec,
-  describeNetworkError,
-  FatalError,
   helpText,
   parseCommand,
   parseInteger,
   parsePort,
   runMain,
 } from "./lib/cli.ts";
-import { untilSignal } from "./lib/signals.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { Member } from "./lib/member.ts";
 import { idError, idKey } from "./lib/member_id.ts";
@@ -47,20 +51,6 @@ export interface ThreadedServerOptions extends ServerOptions {
   /** A partial line idle this long is a whole message, for the report's client (0: never). */
   partialLineMs: number;
 }
-
-/** A running server. */
-export interface ChatServer {
-  /** The address it listens on. */
-  readonly addr: Deno.NetAddr;
-  /** The members. */
-  readonly room: Room;
-  /** Tells every member the server is going away, closes every socket, and resolves when done. */
-  shutdown(): Promise<void>;
-}
-
-/** The line members get when the server shuts down. */
-export const SHUTDOWN_NOTICE = "Server: shutting down";
-const FLUSH_ON_CLOSE_MS = 1000;
 
 /**
  * Starts the threaded chat server. Throws if it cannot listen.
@@ -91,17 +81,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   let closing = false;
 
   async function acceptLoop(): Promise<void> {
-    while (!closing) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (closing || error instanceof Deno.errors.BadResource) return;
-        // Out of file descriptors, say: report it, and keep serving those already here.
-        log(`Accept failed: ${error instanceof Error ? error.message : error}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
+    for await (const conn of acceptConnections(listener, log)) {
       const task = serveConnection(conn).finally(() => tasks.delete(task));
       tasks.add(task);
     }
@@ -259,19 +239,8 @@ export async function main(args: string[]): Promise<number> {
   if (typeof values["partial-line-ms"] === "string") {
     options.partialLineMs = parseInteger(values["partial-line-ms"], "--partial-line-ms");
   }
-  let server: ChatServer;
-  try {
-    server = startServer(options);
-  } catch (error) {
-    const target = `${options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname}:${options.port}`;
-    const message = describeNetworkError(error, target);
-    if (message) throw new FatalError(message, { cause: error });
-    throw error;
-  }
-  console.log(`Listening on ${server.addr.hostname}:${server.addr.port}`);
-  await untilSignal();
-  await server.shutdown();
-  return 0;
+  const target = `${options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname}:${options.port}`;
+  return await serveUntilSignal(() => startServer(options), target);
 }
 
 if (import.meta.main) runMain(main, COMMAND);

@@ -7,6 +7,7 @@
  */
 
 import { startServer } from "../server.ts";
+import { startSelectServer } from "../select_server.ts";
 import { type ServerOptions } from "../lib/server_options.ts";
 import { type Room } from "../lib/room.ts";
 import { LineClient } from "./line_client.ts";
@@ -47,5 +48,22 @@ const threaded: Flavor = {
   leaveNotice: (name, reason) => `client${name}- exit${reason ? ` (${reason})` : ""}`,
 };
 
+const select: Flavor = {
+  name: "select_server.ts",
+  handshake: false,
+  echoes: true,
+  start: (options = {}) =>
+    startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {}, ...options }),
+  join: (port, _id, options) => LineClient.connect(port, options),
+  nameOf: (client) => `127.0.0.1:${client.conn.localAddr.port}`,
+  leaveNotice: (name, reason) => {
+    const [ip, port] = [
+      name.slice(0, name.lastIndexOf(":")),
+      name.slice(name.lastIndexOf(":") + 1),
+    ];
+    return `Client (${ip}, ${port}) is offline${reason ? ` (${reason})` : ""}`;
+  },
+};
+
 /** Every server flavor under test. */
-export const FLAVORS: Flavor[] = [threaded];
+export const FLAVORS: Flavor[] = [threaded, select];

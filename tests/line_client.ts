@@ -114,13 +114,19 @@ export class LineClient {
     return this.lines.slice(this.#taken);
   }
 
-  /** Waits until `count` lines have arrived in all. */
-  async expectCount(count: number, waitMs = WAIT_MS): Promise<void> {
+  /** Waits until `count` lines (those matching `filter`, if given) have arrived in all. */
+  async expectCount(count: number, waitMs = WAIT_MS, filter?: (line: string) => boolean) {
     const deadline = Date.now() + waitMs;
-    while (this.lines.length < count) {
-      if (this.#eof) throw new Error(`Closed after ${this.lines.length} of ${count} lines`);
+    let seen = 0;
+    let checked = 0;
+    while (true) {
+      for (; checked < this.lines.length; checked++) {
+        if (!filter || filter(this.lines[checked])) seen++;
+      }
+      if (seen >= count) return;
+      if (this.#eof) throw new Error(`Closed after ${seen} of ${count} lines`);
       if (!await this.#changed(deadline - Date.now())) {
-        throw new Error(`Timed out with ${this.lines.length} of ${count} lines`);
+        throw new Error(`Timed out with ${seen} of ${count} lines`);
       }
     }
   }

@@ -126,7 +126,9 @@ for (const flavor of FLAVORS) {
       }
     }));
     const expected = (talkers.length - 1 + (flavor.echoes ? 1 : 0)) * perTalker;
-    for (const talker of talkers) await talker.expectCount(expected, 60_000);
+    for (const talker of talkers) {
+      await talker.expectCount(expected, 60_000, (l) => l.includes(line));
+    }
     clearInterval(watch);
     await talkers[0].expect(flavor.leaveNotice(stuckName, "too slow"));
     assert.ok(log.some((entry) => entry.includes("too slow")), "the log names the eviction");

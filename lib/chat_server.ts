@@ -1,0 +1,53 @@
+/**
+ * What both servers are to their callers: a running server that can be shut
+ * down, and the command-line life around it.
+ *
+ * @module
+ */
+
+import { describeNetworkError, FatalError } from "./cli.ts";
+import { type Room } from "./room.ts";
+import { untilSignal } from "./signals.ts";
+
+/** The line every member gets when the server shuts down. */
+export const SHUTDOWN_NOTICE = "Server: shutting down";
+
+/** How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms. */
+export const FLUSH_ON_CLOSE_MS = 1000;
+
+/** A running chat server. */
+export interface ChatServer {
+  /** The address it listens on. */
+  readonly addr: Deno.NetAddr;
+  /** The members. */
+  readonly room: Room;
+  /** Tells every member the server is going away, closes every socket, and resolves when done. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts a server with `start`, runs it until SIGINT or SIGTERM, shuts it
+ * down and returns exit status 0. A failure to listen becomes one line
+ * (a {@linkcode FatalError}) naming `target`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { serveUntilSignal } from "./chat_server.ts";
+ * import { startServer } from "../server.ts";
+ *
+ * Deno.exit(await serveUntilSignal(() => startServer({ port: 1234 }), "0.0.0.0:1234"));
+ * ```
+ */
+export async function serveUntilSignal(start: () => ChatServer, target: string): Promise<number> {
+  let server: ChatServer;
+  try {
+    server = start();
+  } catch (error) {
+    const message = describeNetworkError(error, target);
+    if (message) throw new FatalError(message, { cause: error });
+    throw error;
+  }
+  await untilSignal();
+  await server.shutdown();
+  return 0;
+}

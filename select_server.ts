@@ -1,0 +1,252 @@
+/**
+ * The select group chat server: the report's select_server.py, in Deno.
+ *
+ * Everything happens in one visible loop, as in the report's
+ * `while True: select.select(CONNECTION_LIST, [], [])`. Its events come from
+ * one merged iterator (lib/select.ts) fed by the listener and by one I/O pump
+ * per connection, and each kind is handled in one place:
+ *
+ * | report (select_server.py)               | here                       |
+ * | --------------------------------------- | -------------------------- |
+ * | `select.select(CONNECTION_LIST, …)`     | `for await (… of events)`  |
+ * | `if SOCK == SERVER_SOCKET: accept()`    | `case "accepted"`          |
+ * | `DATA = SOCK.recv(RECV_BUFFER)`         | `case "line"`              |
+ * | `except: … is offline`, `remove(SOCK)`  | `case "closed"`            |
+ *
+ * Unlike the report, members are named by address, every line is stamped
+ * once (not once per read), a closed socket leaves the loop at once (the
+ * report spun at 100% CPU on it), a slow member never blocks the loop, and
+ * there is no limit of 1024 sockets.
+ *
+ * ```sh
+ * deno run -A select_server.ts 1234
+ * ```
+ *
+ * @module
+ */
+
+import { acceptConnections } from "./lib/accept.ts";
+import { Admission } from "./lib/admission.ts";
+import {
+  type ChatServer,
+  FLUSH_ON_CLOSE_MS,
+  serveUntilSignal,
+  SHUTDOWN_NOTICE,
+} from "./lib/chat_server.ts";
+import {
+  type CommandSpec,
+  helpText,
+  parseCommand,
+  parseInteger,
+  parsePort,
+  runMain,
+} from "./lib/cli.ts";
+import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
+import { Member } from "./lib/member.ts";
+import { memberLines } from "./lib/member_lines.ts";
+import { Room } from "./lib/room.ts";
+import { sanitize } from "./lib/sanitize.ts";
+import { Selector } from "./lib/select.ts";
+import {
+  DEFAULT_SERVER_OPTIONS,
+  SERVER_OPTION_SPECS,
+  type ServerOptions,
+  serverOptionsFrom,
+} from "./lib/server_options.ts";
+
+/** The report's fixed port. */
+export const DEFAULT_PORT = 1234;
+
+/** What the loop handles: the report's three cases, and a request to stop. */
+export type ChatEvent =
+  | { type: "accepted"; conn: Deno.TcpConn }
+  | { type: "line"; member: Member; line: Frame }
+  | { type: "closed"; member: Member }
+  | { type: "stop" };
+
+/** `ip:port`, the name a member goes by here. */
+function label(member: Member): string {
+  const { hostname, port } = member.conn.remoteAddr;
+  return `${hostname}:${port}`;
+}
+
+/** `ip, port`, as the report's console wrote it. */
+function pair(member: Member): string {
+  const { hostname, port } = member.conn.remoteAddr;
+  return `${hostname}, ${port}`;
+}
+
+/**
+ * Starts the select chat server. Throws if it cannot listen.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { startSelectServer } from "./select_server.ts";
+ *
+ * const server = startSelectServer({ hostname: "127.0.0.1", port: 0 });
+ * await server.shutdown();
+ * ```
+ */
+export function startSelectServer(options: Partial<ServerOptions> = {}): ChatServer {
+  const config: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, port: DEFAULT_PORT, ...options };
+  const { log } = config;
+  log("Listening...");
+  const listener = Deno.listen({ hostname: config.hostname, port: config.port });
+  log("Server started!");
+  const room = new Room({
+    slowTimeoutMs: config.slowTimeoutMs,
+    onEvict: (member) => log(`Client (${pair(member)}) evicted: too slow`),
+  });
+  const admission = new Admission(config);
+  const stop = Promise.withResolvers<ChatEvent>();
+  const events = new Selector<ChatEvent>({ endWhenEmpty: true });
+  events.add(accepted(listener, log));
+  events.add(once(stop.promise));
+  let stopping = false;
+
+  /** The I/O pump of one connection: its lines, then its end. */
+  async function* pump(member: Member): AsyncGenerator<ChatEvent> {
+    const lines = memberLines(member, {
+      room,
+      maxLineBytes: config.maxLineBytes,
+      rateLimit: config.rateLimit,
+      rateBurst: config.rateBurst,
+    });
+    for await (const line of lines) yield { type: "line", member, line };
+    yield { type: "closed", member };
+  }
+
+  async function loop(): Promise<void> {
+    for await (const event of events) {
+      switch (event.type) {
+        case "accepted": {
+          const member = new Member(event.conn, {
+            name: "",
+            highWaterBytes: config.highWaterBytes,
+            onBacklog: room.onBacklog,
+          });
+          member.name = label(member);
+          const refusal = stopping
+            ? "Server is shutting down"
+            : admission.admit(event.conn.remoteAddr.hostname);
+          if (refusal) {
+            log(`Refused (${pair(member)}): ${refusal}`);
+            member.sendLine(`Error: ${refusal}`);
+            void member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
+            break;
+          }
+          room.add(member);
+          events.add(pump(member));
+          log(`Client (${pair(member)}) connected`);
+          room.broadcastLine(`Client (${member.name}) entered room`);
+          break;
+        }
+        case "line": {
+          const { member, line } = event;
+          if (line === LINE_TOO_LONG) {
+            member.sendLine(`Error: line too long, the limit is ${config.maxLineBytes} bytes`);
+            break;
+          }
+          const message = `[${member.name}] : ${sanitize(line)}`;
+          log(message);
+          room.broadcastLine(message);
+          break;
+        }
+        case "closed": {
+          const { member } = event;
+          member.close();
+          room.delete(member);
+          admission.release(member.conn.remoteAddr.hostname);
+          const reason = member.closeReason ? ` (${member.closeReason})` : "";
+          log(`Client (${pair(member)}) disconnected.${reason}`);
+          if (!stopping) room.broadcastLine(`Client (${pair(member)}) is offline${reason}`);
+          break;
+        }
+        case "stop": {
+          stopping = true;
+          listener.close();
+          for (const member of room) {
+            member.sendLine(SHUTDOWN_NOTICE);
+            void member.closeAfterFlush(FLUSH_ON_CLOSE_MS, "server shutdown");
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  const running = loop();
+
+  return {
+    addr: listener.addr,
+    room,
+    async shutdown(): Promise<void> {
+      stop.resolve({ type: "stop" });
+      await running;
+    },
+  };
+}
+
+/** The listener as a source of events. */
+async function* accepted(
+  listener: Deno.TcpListener,
+  log: (line: string) => void,
+): AsyncGenerator<ChatEvent> {
+  for await (const conn of acceptConnections(listener, log)) yield { type: "accepted", conn };
+}
+
+async function* once<T>(promise: Promise<T>): AsyncGenerator<T> {
+  yield await promise;
+}
+
+const COMMAND: CommandSpec = {
+  usage: "deno run -A select_server.ts [options] [PORT]",
+  summary: `The select group chat server: one event loop, as in the report.\n` +
+    `Members are named by address; every line reaches everyone as [ip:port] : line.\n` +
+    `PORT defaults to ${DEFAULT_PORT}. Without --max-clients, a terminal is asked for it.`,
+  options: SERVER_OPTION_SPECS,
+  positionals: [0, 1],
+};
+
+/** The report's prompt for the number of clients. */
+export const MAX_CLIENTS_PROMPT = "연결 가능한 client 개수 : ";
+
+/**
+ * Asks the terminal for the number of clients, as the report did. Only when
+ * stdin is a terminal; a blank answer keeps the default.
+ */
+async function askMaxClients(): Promise<number | undefined> {
+  if (!Deno.stdin.isTerminal()) return undefined;
+  await Deno.stdout.write(new TextEncoder().encode(MAX_CLIENTS_PROMPT));
+  const buffer = new Uint8Array(64);
+  const count = await Deno.stdin.read(buffer);
+  const answer = new TextDecoder().decode(buffer.subarray(0, count ?? 0)).trim();
+  return answer ? parseInteger(answer, "number of clients", { min: 1 }) : undefined;
+}
+
+/**
+ * The command line: parses `args`, runs the server until SIGINT or SIGTERM,
+ * and returns the exit status.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { main } from "./select_server.ts";
+ *
+ * Deno.exit(await main(["1234", "--max-clients", "5"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals, help } = parseCommand(args, COMMAND);
+  if (help) {
+    console.log(helpText(COMMAND));
+    return 0;
+  }
+  const options: Partial<ServerOptions> = serverOptionsFrom(values);
+  options.port = positionals[0] === undefined ? DEFAULT_PORT : parsePort(positionals[0]);
+  if (options.maxClients === undefined) options.maxClients = await askMaxClients();
+  if (options.maxClients === undefined) delete options.maxClients;
+  const target = `${options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname}:${options.port}`;
+  return await serveUntilSignal(() => startSelectServer(options), target);
+}
+
+if (import.meta.main) runMain(main, COMMAND);
