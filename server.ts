@@ -31,7 +31,7 @@ import {
   runMain,
 } from "./lib/cli.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
-import { Member } from "./lib/member.ts";
+import { formatAddress, Member } from "./lib/member.ts";
 import { idError, idKey } from "./lib/member_id.ts";
 import { memberLines } from "./lib/member_lines.ts";
 import { Room } from "./lib/room.ts";
@@ -72,6 +72,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   };
   const { log } = config;
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
+  log(`Listening on ${formatAddress(listener.addr)}`);
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`${member.name} evicted: too slow`),

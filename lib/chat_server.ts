@@ -39,6 +39,8 @@ export interface ChatServer {
  * ```
  */
 export async function serveUntilSignal(start: () => ChatServer, target: string): Promise<number> {
+  // Listen for signals first: one that comes as soon as the server says it is up must count.
+  const stopped = untilSignal();
   let server: ChatServer;
   try {
     server = start();
@@ -47,7 +49,7 @@ export async function serveUntilSignal(start: () => ChatServer, target: string):
     if (message) throw new FatalError(message, { cause: error });
     throw error;
   }
-  await untilSignal();
+  await stopped;
   await server.shutdown();
   return 0;
 }

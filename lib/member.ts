@@ -73,6 +73,7 @@ export class Member {
   #closed = false;
   #closeReason: string | undefined;
   #idle: PromiseWithResolvers<void> | undefined;
+  #writable: PromiseWithResolvers<void> | undefined;
   #onBacklog: MemberOptions["onBacklog"];
 
   /** Wraps `conn`, turning Nagle off so every line leaves at once, and keepalive on. */
@@ -148,17 +149,28 @@ export class Member {
     this.#idle?.resolve();
   }
 
+  /** Resolves once everything queued so far was written, or `timeoutMs` passed, or the member closed. */
+  async flush(timeoutMs: number): Promise<void> {
+    if (!this.#writing || this.#closed) return;
+    this.#idle ??= Promise.withResolvers();
+    const timer = setTimeout(() => this.#idle?.resolve(), timeoutMs);
+    await this.#idle.promise;
+    clearTimeout(timer);
+  }
+
+  /** Resolves when the member is not backlogged (or closed): for pacing what is sent to it. */
+  whenWritable(): Promise<void> {
+    if (!this.#backlogged) return Promise.resolve();
+    this.#writable ??= Promise.withResolvers();
+    return this.#writable.promise;
+  }
+
   /**
    * Lets the queue drain, for at most `timeoutMs`, then closes: for a last
    * error line or a shutdown notice that should arrive before the close.
    */
   async closeAfterFlush(timeoutMs: number, reason?: string): Promise<void> {
-    if (this.#writing && !this.#closed) {
-      this.#idle ??= Promise.withResolvers();
-      const timer = setTimeout(() => this.#idle?.resolve(), timeoutMs);
-      await this.#idle.promise;
-      clearTimeout(timer);
-    }
+    await this.flush(timeoutMs);
     this.close(reason);
   }
 
@@ -198,6 +210,10 @@ export class Member {
 
   #setBacklogged(backlogged: boolean): void {
     this.#backlogged = backlogged;
+    if (!backlogged) {
+      this.#writable?.resolve();
+      this.#writable = undefined;
+    }
     this.#onBacklog?.(this, backlogged);
   }
 }

@@ -24,3 +24,23 @@ export async function writeAll(
     offset += await writer.write(bytes.subarray(offset));
   }
 }
+
+/**
+ * Writes every byte of `text` to `writer` synchronously: for a terminal,
+ * where escape sequences must go out whole and in order with printed lines.
+ *
+ * @example Usage
+ * ```ts
+ * import { writeAllSync } from "./write_all.ts";
+ *
+ * writeAllSync(Deno.stdout, "\n");
+ * ```
+ */
+export function writeAllSync(
+  writer: { writeSync(p: Uint8Array): number },
+  text: string | Uint8Array,
+): void {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  let offset = 0;
+  while (offset < bytes.length) offset += writer.writeSync(bytes.subarray(offset));
+}

@@ -1,0 +1,193 @@
+/**
+ * select_server.ts and select_client.ts: the report's select pair.
+ */
+import assert from "node:assert/strict";
+import { startSelectServer } from "../select_server.ts";
+import { type ServerOptions } from "../lib/server_options.ts";
+import { LineClient } from "./line_client.ts";
+import { Script } from "./script.ts";
+
+async function withServer(
+  body: (port: number, log: string[]) => Promise<void>,
+  options: Partial<ServerOptions> = {},
+): Promise<void> {
+  const log: string[] = [];
+  const server = startSelectServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    log: (line) => log.push(line),
+    ...options,
+  });
+  try {
+    await body(server.addr.port, log);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+const name = (client: LineClient) => `127.0.0.1:${client.conn.localAddr.port}`;
+const pair = (client: LineClient) => `127.0.0.1, ${client.conn.localAddr.port}`;
+
+/** Connects `count` members, each waiting for its own entered-room notice. */
+async function connectAll(port: number, count: number): Promise<LineClient[]> {
+  const clients: LineClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = await LineClient.connect(port);
+    await client.expect(`Client (${name(client)}) entered room`);
+    clients.push(client);
+  }
+  return clients;
+}
+
+Deno.test("startSelectServer() announces, echoes and names members by address", async () => {
+  await withServer(async (port, log) => {
+    const [a, b, c] = await connectAll(port, 3);
+    await a.expect(`Client (${name(b)}) entered room`);
+    await a.expect(`Client (${name(c)}) entered room`);
+    await b.expect(`Client (${name(c)}) entered room`);
+    await b.send("hello 안녕");
+    for (const client of [a, b, c]) await client.expect(`[${name(b)}] : hello 안녕`);
+    await c.close();
+    await a.expect(`Client (${pair(c)}) is offline`);
+    await b.expect(`Client (${pair(c)}) is offline`);
+    await a.send("still here");
+    await b.expect(`[${name(a)}] : still here`);
+    assert.deepEqual(log.slice(0, 2), ["Listening...", "Server started!"]);
+    assert.ok(log.includes(`Client (${pair(a)}) connected`));
+    assert.ok(log.includes(`[${name(b)}] : hello 안녕`));
+    assert.ok(log.includes(`Client (${pair(c)}) disconnected.`));
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+Deno.test("startSelectServer() stamps each line once, however the reads fall", async () => {
+  await withServer(async (port) => {
+    const [a, b] = await connectAll(port, 2);
+    await a.sendRaw("one\ntwo\nthr");
+    await a.sendRaw("ee\n");
+    for (const text of ["one", "two", "three"]) await b.expect(`[${name(a)}] : ${text}`);
+    const lines = Array.from({ length: 1000 }, (_, i) => `bulk ${i}`);
+    await a.sendRaw(lines.join("\n") + "\n");
+    await b.expect(`[${name(a)}] : bulk 999`);
+    assert.equal(b.lines.filter((line) => line.includes(" : bulk ")).length, 1000);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+Deno.test("startSelectServer() refuses the connection over --max-clients, room unaffected", async () => {
+  await withServer(async (port, log) => {
+    const [a, b] = await connectAll(port, 2);
+    const extra = await LineClient.connect(port);
+    assert.match(await extra.expect(/^Error:/), /^Error: Server is full: 2 of 2 places are taken$/);
+    await extra.expectClose();
+    await extra.close();
+    assert.ok(log.some((line) => /^Refused \(127\.0\.0\.1, \d+\): Server is full/.test(line)));
+    await b.close();
+    await a.expect(`Client (${pair(b)}) is offline`);
+    const again = await LineClient.connect(port);
+    await again.expect(`Client (${name(again)}) entered room`);
+    assert.ok(!a.lines.some((line) => line.includes(name(extra))), "nobody saw the refused one");
+    await Promise.all([a.close(), again.close()]);
+  }, { maxClients: 2 });
+});
+
+/** CPU time (user + system) of a process, in seconds, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  // Through cat: Deno asks for --allow-all to read /proc directly.
+  const { stdout } = await new Deno.Command("cat", { args: [`/proc/${pid}/stat`] }).output();
+  const stat = new TextDecoder().decode(stdout);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+Deno.test("select_server.ts neither spins nor stalls after a member closes cleanly", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const server = Script.start("select_server.ts", [String(port), "--host", "127.0.0.1"]);
+  await server.expect("Server started!");
+  const [a, b, c] = await connectAll(port, 3);
+  await c.sendRaw("bye\n");
+  await c.close(); // a clean FIN, which the report's loop spun on
+  await a.expect(`Client (${pair(c)}) is offline`);
+  await a.send("after");
+  await b.expect(`[${name(a)}] : after`);
+  // Measure the server's CPU over an idle second: a spinning loop would use all of it.
+  const before = await cpuSeconds(server.process.pid);
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const used = (await cpuSeconds(server.process.pid)) - before;
+  const elapsed = (performance.now() - started) / 1000;
+  assert.ok(used < 0.2 * elapsed, `server used ${used} s of CPU in ${elapsed} s idle`);
+  await b.send("still serving");
+  await a.expect(`[${name(b)}] : still serving`);
+  server.process.kill("SIGTERM");
+  assert.equal((await server.exit()).code, 0);
+  await Promise.all([a.close(), b.close()]);
+});
+
+Deno.test("select_server.ts starts without asking when stdin is not a terminal", async () => {
+  const server = Script.start("select_server.ts", ["0", "--host", "127.0.0.1"]);
+  await server.expect("Server started!");
+  assert.ok(!server.stdout.some((line) => line.includes("client 개수")));
+  server.process.kill("SIGINT");
+  assert.equal((await server.exit()).code, 0);
+});
+
+Deno.test("select_client.ts sends, shows the echo, and does not erase on a pipe", async () => {
+  await withServer(async (port) => {
+    const [watcher] = await connectAll(port, 1);
+    const client = Script.start("select_client.ts", ["127.0.0.1", String(port)]);
+    await client.expect("Connected to remote host. Start sending message");
+    const entered = await watcher.expect(/entered room$/);
+    const clientName = entered.slice("Client (".length, -") entered room".length);
+    await client.write("hi from select 안녕\n");
+    await client.expect(`[${clientName}] : hi from select 안녕`);
+    await watcher.expect(`[${clientName}] : hi from select 안녕`);
+    const { code, stdout } = await client.exit(); // Ctrl-D
+    assert.equal(code, 0);
+    assert.ok(stdout.every((line) => !line.includes("\x1b")), "no escape codes on a pipe");
+    await watcher.expect(/is offline$/);
+    await watcher.close();
+  });
+});
+
+Deno.test("select_client.ts exits 1 at once when the server goes away, 0 on SIGINT", async () => {
+  const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const port = String(server.addr.port);
+  const [watcher] = await connectAll(server.addr.port, 1);
+  const calm = Script.start("select_client.ts", ["127.0.0.1", port]);
+  await calm.expect("Connected to remote host. Start sending message");
+  await watcher.expect(/entered room$/);
+  calm.process.kill("SIGINT");
+  const left = await calm.exitOnItsOwn();
+  assert.equal(left.code, 0);
+  await watcher.expect(/is offline$/);
+
+  const client = Script.start("select_client.ts", ["127.0.0.1", port]);
+  await client.expect("Connected to remote host. Start sending message");
+  await watcher.expect(/entered room$/);
+  await server.shutdown();
+  const { code, stdout } = await client.exitOnItsOwn(); // stdin still open
+  assert.equal(code, 1);
+  assert.deepEqual(stdout.slice(-2), ["Server: shutting down", "Disconnected from chat server"]);
+  await watcher.close();
+});
+
+Deno.test("select_client.ts and select_server.ts answer bad arguments with status 2", async () => {
+  for (
+    const [script, args] of [
+      ["select_client.ts", ["127.0.0.1"]],
+      ["select_client.ts", ["127.0.0.1", "http"]],
+      ["select_server.ts", ["1", "2"]],
+      ["select_server.ts", ["--max-clients", "0"]],
+    ] as const
+  ) {
+    const { code, stderr } = await Script.start(script, [...args]).exit();
+    assert.equal(code, 2, `${script} ${args.join(" ")}`);
+    assert.ok(stderr.some((line) => line.startsWith("Usage: ")));
+  }
+  const { code, stderr } = await Script.start("select_client.ts", ["127.0.0.1", "1"]).exit();
+  assert.equal(code, 1);
+  assert.deepEqual(stderr, ["Error: Connection refused by 127.0.0.1:1"]);
+});
