@@ -45,7 +45,14 @@ import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { Member } from "./lib/member.ts";
 import { memberLines } from "./lib/member_lines.ts";
 import { Room } from "./lib/room.ts";
-import { sanitize } from "./lib/sanitize.ts";
+import { quote, sanitize } from "./lib/sanitize.ts";
+import {
+  type ChatCommand,
+  helpLine,
+  messageText,
+  parseChatCommand,
+  quitReason,
+} from "./lib/chat_command.ts";
 import { Selector } from "./lib/select.ts";
 import {
   DEFAULT_SERVER_OPTIONS,
@@ -53,6 +60,9 @@ import {
   type ServerOptions,
   serverOptionsFrom,
 } from "./lib/server_options.ts";
+
+/** The commands this server answers, for /help. */
+const COMMANDS = ["who", "me ACTION", "quit [REASON]", "help"];
 
 /** The report's fixed port. */
 export const DEFAULT_PORT = 1234;
@@ -116,6 +126,24 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     yield { type: "closed", member };
   }
 
+  /** The commands other than quit: each answers the sender, or the room for /me. */
+  function answer(member: Member, { name, argument }: ChatCommand): void {
+    if (name === "who") {
+      const names = [...room].map((each) => each.name);
+      member.sendLine(`Server: ${names.length} here: ${names.join(", ")}`);
+    } else if (name === "help") {
+      member.sendLine(helpLine(COMMANDS));
+    } else if (name === "me" && argument) {
+      const action = `* ${member.name} ${argument}`;
+      log(action);
+      room.broadcastLine(action);
+    } else if (name === "nick") {
+      member.sendLine("Error: /nick is not available here: members are named by address");
+    } else {
+      member.sendLine(`Error: unknown command ${quote(`/${name}`)}; /help lists the commands`);
+    }
+  }
+
   async function loop(): Promise<void> {
     for await (const event of events) {
       switch (event.type) {
@@ -147,9 +175,17 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             member.sendLine(`Error: line too long, the limit is ${config.maxLineBytes} bytes`);
             break;
           }
-          const message = `[${member.name}] : ${sanitize(line)}`;
-          log(message);
-          room.broadcastLine(message);
+          const text = sanitize(line);
+          const command = parseChatCommand(text);
+          if (command === undefined) {
+            const message = `[${member.name}] : ${messageText(text)}`;
+            log(message);
+            room.broadcastLine(message);
+          } else if (command.name === "quit") {
+            member.close(quitReason(command.argument));
+          } else {
+            answer(member, command);
+          }
           break;
         }
         case "closed": {

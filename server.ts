@@ -35,13 +35,17 @@ import { formatAddress, Member } from "./lib/member.ts";
 import { idError, idKey } from "./lib/member_id.ts";
 import { memberLines } from "./lib/member_lines.ts";
 import { Room } from "./lib/room.ts";
-import { sanitize } from "./lib/sanitize.ts";
+import { quote, sanitize } from "./lib/sanitize.ts";
+import { helpLine, messageText, parseChatCommand, quitReason } from "./lib/chat_command.ts";
 import {
   DEFAULT_SERVER_OPTIONS,
   SERVER_OPTION_SPECS,
   type ServerOptions,
   serverOptionsFrom,
 } from "./lib/server_options.ts";
+
+/** The commands this server answers, for /help. */
+const COMMANDS = ["who", "me ACTION", "nick NEW", "quit [REASON]", "help"];
 
 /** How long a partial line from a newline-less client may sit before it counts, in ms. */
 export const DEFAULT_PARTIAL_LINE_MS = 100;
@@ -110,27 +114,26 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         rateLimit: config.rateLimit,
         rateBurst: config.rateBurst,
       });
-      const id = await handshake(member, lines);
-      if (id === undefined) return;
+      if (!await handshake(member, lines)) return;
       for await (const line of lines) {
         if (line === LINE_TOO_LONG) {
           member.sendLine(`Error: line too long, the limit is ${config.maxLineBytes} bytes`);
-        } else if (!relay(member, line)) {
+        } else if (!handleLine(member, line)) {
           break;
         }
       }
-      leave(member, id);
+      leave(member);
     } finally {
       admission.release(ip);
       member.close();
     }
   }
 
-  /** Reads the ID, the first line. Returns it once the member is in the room. */
+  /** Reads the ID, the first line. Returns `true` once the member is in the room. */
   async function handshake(
     member: Member,
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
-  ): Promise<string | undefined> {
+  ): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), config.handshakeTimeoutMs);
@@ -141,7 +144,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (first === "timeout") {
       error = `No ID received within ${config.handshakeTimeoutMs} ms`;
     } else if (first.done) {
-      return undefined;
+      return false;
     } else if (first.value === LINE_TOO_LONG) {
       error = "ID is too long";
     } else {
@@ -154,34 +157,70 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         member.name = id;
         log(`${id} Client connect`);
         room.broadcastLine(`client${id}- enter`, member);
-        return id;
+        member.sendLine(`Server: welcome ${id}; ${whoIsHere()}; /help lists the commands`);
+        return true;
       }
     }
     log(`Refused ${member.address}: ${sanitize(error)}`);
     member.sendLine(`Error: ${error}`);
     await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
-    return undefined;
+    return false;
   }
 
-  /** Relays one line from `member`; returns `false` when the member quits. */
-  function relay(member: Member, line: string): boolean {
+  /** Handles one line from `member`: a command or a message. Returns `false` when it quits. */
+  function handleLine(member: Member, line: string): boolean {
     const prefix = `[${member.name}]`;
     let text = sanitize(line);
     // The report's client writes its own prefix: do not stamp it twice.
     if (text.startsWith(prefix)) text = text.slice(prefix.length);
-    if (text.trim().toLowerCase() === "quit") return false;
-    if (text.length === 0) return true;
-    const message = prefix + text;
-    log(message);
-    room.broadcastLine(message, member);
+    const command = parseChatCommand(text);
+    if (command === undefined) {
+      text = messageText(text);
+      if (text.length === 0) return true;
+      const message = prefix + text;
+      log(message);
+      room.broadcastLine(message, member);
+      return true;
+    }
+    const { name, argument } = command;
+    if (name === "quit") {
+      member.close(quitReason(argument));
+      return false;
+    }
+    if (name === "who") member.sendLine(`Server: ${whoIsHere()}`);
+    else if (name === "help") member.sendLine(helpLine(COMMANDS));
+    else if (name === "me" && argument) {
+      const action = `* ${member.name} ${argument}`;
+      log(action);
+      room.broadcastLine(action, member);
+    } else if (name === "nick") rename(member, argument);
+    else member.sendLine(`Error: unknown command ${quote(`/${name}`)}; /help lists the commands`);
     return true;
   }
 
-  function leave(member: Member, id: string): void {
-    if (!room.delete(member, idKey(id))) return;
+  function rename(member: Member, id: string): void {
+    const error = idError(id) ??
+      (room.rekey(member, idKey(member.name), idKey(id))
+        ? undefined
+        : `ID "${id}" is already in the room`);
+    if (error) return member.sendLine(`Error: ${error}`);
+    const old = member.name;
+    member.name = id;
+    log(`${old} Client renamed to ${id}`);
+    room.broadcastLine(`client${old}- is now ${id}`, member);
+    member.sendLine(`Server: you are now ${id}`);
+  }
+
+  function whoIsHere(): string {
+    const names = [...room].map((member) => member.name);
+    return `${names.length} here: ${names.join(", ")}`;
+  }
+
+  function leave(member: Member): void {
+    if (!room.delete(member, idKey(member.name))) return;
     const reason = member.closeReason ? ` (${member.closeReason})` : "";
-    log(`${id} Client disconnect${reason}`);
-    room.broadcastLine(`client${id}- exit${reason}`, member);
+    log(`${member.name} Client disconnect${reason}`);
+    room.broadcastLine(`client${member.name}- exit${reason}`, member);
   }
 
   const accepting = acceptLoop();

@@ -40,7 +40,7 @@ Deno.test("startServer() relays between two members, stamped with the sender's I
   await withServer(async (port, log) => {
     const [alice, bob] = await joinAll(port, ["alice", "bob"]);
     await alice.send("hello bob");
-    assert.equal(await bob.expect(/alice/), "[alice]hello bob");
+    assert.equal(await bob.expect(/^\[alice\]/), "[alice]hello bob");
     await bob.send("안녕 alice 👋");
     assert.equal(await alice.expect(/^\[bob\]/), "[bob]안녕 alice 👋");
     assert.ok(log.includes("alice Client connect"));

@@ -1,0 +1,88 @@
+/**
+ * In-room commands, as on IRC: a line starting with `/` is a command for the
+ * server, not a message. `//text` sends `/text` as a message.
+ *
+ * @module
+ */
+
+/** A command line, split into its name and the rest. */
+export interface ChatCommand {
+  /** The command, lower case, without the slash: `who`, `me`, `nick`… */
+  name: string;
+  /** Everything after the name, trimmed. */
+  argument: string;
+}
+
+/** The longest reason a member may give with `/quit`, in characters. */
+export const MAX_QUIT_REASON = 100;
+
+/**
+ * Splits a line into a command, or returns `undefined` for a plain message.
+ * The report's way of leaving, a bare `quit` in any case, counts as `/quit`.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseChatCommand } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseChatCommand("/me waves"), { name: "me", argument: "waves" });
+ * assert.deepEqual(parseChatCommand("QUIT"), { name: "quit", argument: "" });
+ * assert.equal(parseChatCommand("hello"), undefined);
+ * assert.equal(parseChatCommand("//not a command"), undefined);
+ * ```
+ */
+export function parseChatCommand(line: string): ChatCommand | undefined {
+  if (line.trim().toLowerCase() === "quit") return { name: "quit", argument: "" };
+  if (!line.startsWith("/") || line.startsWith("//")) return undefined;
+  const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
+  return { name: match[1].toLowerCase(), argument: match[2].trim() };
+}
+
+/**
+ * The text of a plain message: a leading `//` stands for a literal `/`.
+ *
+ * @example Usage
+ * ```ts
+ * import { messageText } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(messageText("//etc/hosts"), "/etc/hosts");
+ * ```
+ */
+export function messageText(line: string): string {
+  return line.startsWith("//") ? line.slice(1) : line;
+}
+
+/**
+ * The reason given to `/quit`, cut to {@linkcode MAX_QUIT_REASON} characters;
+ * `undefined` when none was given.
+ *
+ * @example Usage
+ * ```ts
+ * import { quitReason } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(quitReason("off to lunch"), "off to lunch");
+ * assert.equal(quitReason(""), undefined);
+ * ```
+ */
+export function quitReason(argument: string): string | undefined {
+  if (argument === "") return undefined;
+  return Array.from(argument).slice(0, MAX_QUIT_REASON).join("");
+}
+
+/**
+ * The `/help` line, naming the commands a server answers.
+ *
+ * @example Usage
+ * ```ts
+ * import { helpLine } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(helpLine(["who", "quit [REASON]"]), /\/who, \/quit \[REASON\]/);
+ * ```
+ */
+export function helpLine(commands: string[]): string {
+  return `Server: commands: ${commands.map((c) => `/${c}`).join(", ")}; ` +
+    "//text sends a line starting with /";
+}
