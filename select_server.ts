@@ -121,6 +121,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       maxLineBytes: config.maxLineBytes,
       rateLimit: config.rateLimit,
       rateBurst: config.rateBurst,
+      idleTimeoutMs: config.idleTimeoutMs,
     });
     for await (const line of lines) yield { type: "line", member, line };
     yield { type: "closed", member };

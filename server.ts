@@ -113,6 +113,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         partialLineMs: config.partialLineMs,
         rateLimit: config.rateLimit,
         rateBurst: config.rateBurst,
+        idleTimeoutMs: config.idleTimeoutMs,
       });
       if (!await handshake(member, lines)) return;
       for await (const line of lines) {

@@ -10,6 +10,10 @@ import { type Frame, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
 import { type Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
+import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
+
+/** The reason given when a silent member is closed. */
+export const IDLE = "idle";
 
 /** Options for {@linkcode memberLines}. */
 export interface MemberLinesOptions {
@@ -28,8 +32,8 @@ export interface MemberLinesOptions {
   rateLimit?: number;
   /** Messages allowed at once before the rate limit applies. */
   rateBurst?: number;
-  /** Called whenever bytes arrive, for idle tracking. */
-  onActivity?: () => void;
+  /** A member silent this long is told and closed with the reason `"idle"`, in ms (0: never). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -49,7 +53,7 @@ export async function* memberLines(
   member: Member,
   options: MemberLinesOptions,
 ): AsyncGenerator<Frame, void, void> {
-  const { room, partialLineMs = 0, rateLimit = 0, onActivity } = options;
+  const { room, partialLineMs = 0, rateLimit = 0, idleTimeoutMs = 0 } = options;
   const decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
   const bucket = rateLimit > 0
     ? new TokenBucket({ rate: rateLimit, burst: options.rateBurst ?? rateLimit })
@@ -57,6 +61,17 @@ export async function* memberLines(
   const chunks = readChunks(member.conn);
   let lineBased = false;
   let reading = false;
+  let lastHeard = performance.now();
+
+  /** How long the next read may take before something must happen, if there is a limit. */
+  function nextTimeout(): number | undefined {
+    const partial = partialLineMs > 0 && !lineBased && decoder.pending > 0
+      ? partialLineMs
+      : Infinity;
+    const idle = idleTimeoutMs > 0 ? lastHeard + idleTimeoutMs - performance.now() : Infinity;
+    const timeout = Math.min(partial, idle);
+    return timeout === Infinity ? undefined : Math.max(0, timeout);
+  }
   try {
     yield* frames();
   } finally {
@@ -68,18 +83,21 @@ export async function* memberLines(
   async function* frames(): AsyncGenerator<Frame, void, void> {
     while (!member.closed) {
       reading = true;
+      lastHeard = performance.now(); // silence counts only while we listen
       const read = chunks.next().finally(() => reading = false);
-      let result = partialLineMs > 0 && !lineBased && decoder.pending > 0
-        ? await withTimeout(read, partialLineMs)
-        : await read;
+      let result = await within(read, nextTimeout());
       while (result === undefined) {
+        if (idleTimeoutMs > 0 && performance.now() - lastHeard >= idleTimeoutMs) {
+          member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
+          await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
+          return;
+        }
         // The partial line sat idle: it is a whole message from a newline-less client.
         const partial = decoder.flush();
         if (partial !== undefined) yield partial;
-        result = await read;
+        result = await within(read, nextTimeout());
       }
       if (result.done) break;
-      onActivity?.();
       const frames = decoder.push(result.value);
       if (frames.length > 0) lineBased = true;
       for (const frame of frames) {
@@ -95,7 +113,9 @@ export async function* memberLines(
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+/** `promise`, or `undefined` once `ms` passed (no limit when `ms` is undefined). */
+function within<T>(promise: Promise<T>, ms: number | undefined): Promise<T | undefined> {
+  if (ms === undefined) return promise;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);

@@ -29,6 +29,8 @@ export interface Flavor {
   start(options?: Partial<ServerOptions>): ServerUnderTest;
   /** Connects a member named `id` (where names are chosen) and waits for nothing. */
   join(port: number, id: string, options?: { paused?: boolean }): Promise<LineClient>;
+  /** Waits until `client` is in the room. */
+  joined(client: LineClient): Promise<string>;
   /** The name the others see for `client`. */
   nameOf(client: LineClient): string;
   /** The notice the others get when `name` leaves for `reason`. */
@@ -42,6 +44,7 @@ const threaded: Flavor = {
   start: (options = {}) =>
     startServer({ hostname: "127.0.0.1", port: 0, log: () => {}, ...options }),
   join: (port, id, options) => LineClient.join(port, id, options),
+  joined: (client) => client.expect(/^Server: welcome/),
   nameOf: () => {
     throw new Error("Names are chosen on the threaded server");
   },
@@ -55,6 +58,8 @@ const select: Flavor = {
   start: (options = {}) =>
     startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {}, ...options }),
   join: (port, _id, options) => LineClient.connect(port, options),
+  joined: (client) =>
+    client.expect(`Client (127.0.0.1:${client.conn.localAddr.port}) entered room`),
   nameOf: (client) => `127.0.0.1:${client.conn.localAddr.port}`,
   leaveNotice: (name, reason) => {
     const [ip, port] = [
