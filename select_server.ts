@@ -131,17 +131,20 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   function answer(member: Member, { name, argument }: ChatCommand): void {
     if (name === "who") {
       const names = [...room].map((each) => each.name);
-      member.sendLine(`Server: ${names.length} here: ${names.join(", ")}`);
+      room.sendLineTo(member, `Server: ${names.length} here: ${names.join(", ")}`);
     } else if (name === "help") {
-      member.sendLine(helpLine(COMMANDS));
+      room.sendLineTo(member, helpLine(COMMANDS));
     } else if (name === "me" && argument) {
       const action = `* ${member.name} ${argument}`;
       log(action);
       room.broadcastLine(action);
     } else if (name === "nick") {
-      member.sendLine("Error: /nick is not available here: members are named by address");
+      room.sendLineTo(member, "Error: /nick is not available here: members are named by address");
     } else {
-      member.sendLine(`Error: unknown command ${quote(`/${name}`)}; /help lists the commands`);
+      room.sendLineTo(
+        member,
+        `Error: unknown command ${quote(`/${name}`)}; /help lists the commands`,
+      );
     }
   }
 
@@ -173,7 +176,10 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
         case "line": {
           const { member, line } = event;
           if (line === LINE_TOO_LONG) {
-            member.sendLine(`Error: line too long, the limit is ${config.maxLineBytes} bytes`);
+            room.sendLineTo(
+              member,
+              `Error: line too long, the limit is ${config.maxLineBytes} bytes`,
+            );
             break;
           }
           const text = sanitize(line);
@@ -203,7 +209,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           stopping = true;
           listener.close();
           for (const member of room) {
-            member.sendLine(SHUTDOWN_NOTICE);
+            room.sendLineTo(member, SHUTDOWN_NOTICE);
             void member.closeAfterFlush(FLUSH_ON_CLOSE_MS, "server shutdown");
           }
           break;
@@ -241,7 +247,10 @@ const COMMAND: CommandSpec = {
   summary: `The select group chat server: one event loop, as in the report.\n` +
     `Members are named by address; every line reaches everyone as [ip:port] : line.\n` +
     `PORT defaults to ${DEFAULT_PORT}. Without --max-clients, a terminal is asked for it.`,
-  options: SERVER_OPTION_SPECS,
+  options: Object.fromEntries(
+    // No handshake here: a member is named by its address the moment it connects.
+    Object.entries(SERVER_OPTION_SPECS).filter(([flag]) => flag !== "handshake-timeout"),
+  ),
   positionals: [0, 1],
 };
 

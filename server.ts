@@ -118,7 +118,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       if (!await handshake(member, lines)) return;
       for await (const line of lines) {
         if (line === LINE_TOO_LONG) {
-          member.sendLine(`Error: line too long, the limit is ${config.maxLineBytes} bytes`);
+          room.sendLineTo(
+            member,
+            `Error: line too long, the limit is ${config.maxLineBytes} bytes`,
+          );
         } else if (!handleLine(member, line)) {
           break;
         }
@@ -158,7 +161,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         member.name = id;
         log(`${id} Client connect`);
         room.broadcastLine(`client${id}- enter`, member);
-        member.sendLine(`Server: welcome ${id}; ${whoIsHere()}; /help lists the commands`);
+        room.sendLineTo(member, `Server: welcome ${id}; ${whoIsHere()}; /help lists the commands`);
         return true;
       }
     }
@@ -188,14 +191,17 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       member.close(quitReason(argument));
       return false;
     }
-    if (name === "who") member.sendLine(`Server: ${whoIsHere()}`);
-    else if (name === "help") member.sendLine(helpLine(COMMANDS));
+    if (name === "who") room.sendLineTo(member, `Server: ${whoIsHere()}`);
+    else if (name === "help") room.sendLineTo(member, helpLine(COMMANDS));
     else if (name === "me" && argument) {
       const action = `* ${member.name} ${argument}`;
       log(action);
       room.broadcastLine(action, member);
     } else if (name === "nick") rename(member, argument);
-    else member.sendLine(`Error: unknown command ${quote(`/${name}`)}; /help lists the commands`);
+    else {room.sendLineTo(
+        member,
+        `Error: unknown command ${quote(`/${name}`)}; /help lists the commands`,
+      );}
     return true;
   }
 
@@ -204,12 +210,12 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       (room.rekey(member, idKey(member.name), idKey(id))
         ? undefined
         : `ID "${id}" is already in the room`);
-    if (error) return member.sendLine(`Error: ${error}`);
+    if (error) return room.sendLineTo(member, `Error: ${error}`);
     const old = member.name;
     member.name = id;
     log(`${old} Client renamed to ${id}`);
     room.broadcastLine(`client${old}- is now ${id}`, member);
-    member.sendLine(`Server: you are now ${id}`);
+    room.sendLineTo(member, `Server: you are now ${id}`);
   }
 
   function whoIsHere(): string {
@@ -234,7 +240,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       closing = true;
       listener.close();
       await accepting;
-      for (const member of room) member.sendLine(SHUTDOWN_NOTICE);
+      for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);
       await Promise.all([...room].map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
       await Promise.all(tasks);
     },

@@ -6,6 +6,7 @@
  */
 
 import { describeNetworkError, FatalError } from "./cli.ts";
+import { consoleLog } from "./console_log.ts";
 import { type Room } from "./room.ts";
 import { untilSignal } from "./signals.ts";
 
@@ -51,5 +52,6 @@ export async function serveUntilSignal(start: () => ChatServer, target: string):
   }
   await stopped;
   await server.shutdown();
+  consoleLog.flush();
   return 0;
 }

@@ -17,7 +17,14 @@
  * @module
  */
 
-import { encodeLine, type Member } from "./member.ts";
+import { setImmediate } from "node:timers";
+import { type Member } from "./member.ts";
+
+const encoder = new TextEncoder();
+const LF = 0x0a;
+const INITIAL_BATCH_BYTES = 4096;
+const MAX_BATCH_BYTES = 64 * 1024;
+const MAX_REUSED_BATCH_BYTES = 2 * MAX_BATCH_BYTES;
 
 /** The default time a member may stay backlogged before it is evicted, in ms. */
 export const DEFAULT_SLOW_TIMEOUT_MS = 5000;
@@ -50,6 +57,11 @@ export interface RoomOptions {
  */
 export class Room {
   #members = new Map<string, Member>();
+  #batch = new Uint8Array(INITIAL_BATCH_BYTES);
+  #length = 0;
+  /** Per member, the [start, end) ranges of the batch it sent itself and must not get back. */
+  #excluded = new Map<Member, number[]>();
+  #flushScheduled = false;
   #backlogged = new Set<Member>();
   #slowTimers = new Map<Member, ReturnType<typeof setTimeout>>();
   #flow: PromiseWithResolvers<void> | undefined;
@@ -101,17 +113,97 @@ export class Room {
     return true;
   }
 
-  /** Queues `bytes` for every member but `except`. Never waits. */
+  /**
+   * Queues `bytes` for every member but `except`. Never waits. Lines
+   * broadcast in one turn of the event loop are gathered into one buffer and
+   * handed to every member at once (see {@linkcode Room.flush}).
+   */
   broadcast(bytes: Uint8Array, except?: Member): void {
+    this.#reserve(bytes.length);
+    const start = this.#length;
+    this.#batch.set(bytes, start);
+    this.#length += bytes.length;
+    this.#appended(start, except);
+  }
+
+  /** Encodes `text` straight into the batch, once for everyone, and broadcasts it. */
+  broadcastLine(text: string, except?: Member): void {
+    this.#reserve(text.length * 3 + 1);
+    const start = this.#length;
+    const { written } = encoder.encodeInto(text, this.#batch.subarray(start));
+    this.#batch[start + written] = LF;
+    this.#length += written + 1;
+    this.#appended(start, except);
+  }
+
+  /**
+   * Queues one line for `member` alone, after everything broadcast before it,
+   * so a reply never overtakes the room's earlier lines.
+   */
+  sendLineTo(member: Member, text: string): void {
+    this.flush();
+    member.sendLine(text);
+  }
+
+  /**
+   * Hands the gathered batch to every member now. Each member gets the batch
+   * itself, by reference, less the lines it sent: one buffer and one write per
+   * member for a whole turn of traffic, instead of one per line. Runs by itself
+   * once per turn of the event loop; call it to flush sooner.
+   */
+  flush(): void {
+    if (this.#length === 0) return;
+    const batch = this.#batch.subarray(0, this.#length);
+    const excluded = this.#excluded;
+    this.#batch = new Uint8Array(
+      Math.min(Math.max(INITIAL_BATCH_BYTES, this.#length), MAX_REUSED_BATCH_BYTES),
+    );
+    this.#length = 0;
+    this.#excluded = new Map();
     for (const member of this.#members.values()) {
-      if (member !== except) member.send(bytes);
+      const ranges = excluded.get(member);
+      if (ranges === undefined) {
+        member.send(batch);
+        continue;
+      }
+      let at = 0;
+      for (let i = 0; i < ranges.length; i += 2) {
+        if (ranges[i] > at) member.send(batch.subarray(at, ranges[i]));
+        at = ranges[i + 1];
+      }
+      if (at < batch.length) member.send(batch.subarray(at));
     }
   }
 
-  /** Encodes `text` once and queues it for every member but `except`. */
-  broadcastLine(text: string, except?: Member): void {
-    this.broadcast(encodeLine(text), except);
+  #reserve(bytes: number): void {
+    const needed = this.#length + bytes;
+    if (needed <= this.#batch.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.#batch.length * 2));
+    grown.set(this.#batch.subarray(0, this.#length));
+    this.#batch = grown;
   }
+
+  #appended(start: number, except: Member | undefined): void {
+    const end = this.#length;
+    if (except !== undefined) {
+      const ranges = this.#excluded.get(except);
+      if (ranges === undefined) this.#excluded.set(except, [start, end]);
+      else if (ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = end;
+      else ranges.push(start, end);
+    }
+    if (this.#length >= MAX_BATCH_BYTES) {
+      // Hand a big batch over now, so members' queues (and flow control) see it.
+      this.flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#scheduledFlush);
+    }
+  }
+
+  #scheduledFlush = (): void => {
+    this.#flushScheduled = false;
+    this.flush();
+  };
 
   /** Whether senders may be read: no member is backlogged. */
   get flowing(): boolean {

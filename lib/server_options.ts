@@ -6,6 +6,7 @@
  */
 
 import { type OptionSpec, parseInteger } from "./cli.ts";
+import { consoleLog } from "./console_log.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line_decoder.ts";
 import { DEFAULT_HIGH_WATER_BYTES } from "./member.ts";
 import { DEFAULT_SLOW_TIMEOUT_MS } from "./room.ts";
@@ -51,7 +52,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   idleTimeoutMs: 0,
   rateLimit: 1000,
   rateBurst: 2000,
-  log: (line: string) => console.log(line),
+  log: consoleLog.write,
 });
 
 const OPTION_FIELDS = {
