@@ -191,3 +191,34 @@ Deno.test("select_client.ts and select_server.ts answer bad arguments with statu
   assert.equal(code, 1);
   assert.deepEqual(stderr, ["Error: Connection refused by 127.0.0.1:1"]);
 });
+
+Deno.test("select_client.ts and client.ts give up on a connect that hangs", async () => {
+  // A listener that never accepts: once its backlog is full, a connect hangs.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  const filler: Deno.Conn[] = [];
+  while (true) {
+    try {
+      filler.push(
+        await Deno.connect({ hostname: "127.0.0.1", port, signal: AbortSignal.timeout(200) }),
+      );
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === "TimeoutError")) throw error;
+      break; // the backlog is full
+    }
+  }
+  for (const [script, args] of [["select_client.ts", []], ["client.ts", ["bob"]]] as const) {
+    const run = Script.start(script, [
+      "--connect-timeout",
+      "300",
+      "127.0.0.1",
+      String(port),
+      ...args,
+    ]);
+    const { code, stderr } = await run.exit();
+    assert.equal(code, 1);
+    assert.deepEqual(stderr, [`Error: Timed out after 300 ms connecting to 127.0.0.1:${port}`]);
+  }
+  listener.close();
+  for (const conn of filler) conn.close();
+});
