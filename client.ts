@@ -4,16 +4,24 @@
  * Like the report's two threads, two tasks run side by side: one prints what
  * the server sends, one sends what you type. The client sends its ID first.
  *
+ * On a terminal (stdin and stdout both terminals) it chats the way irssi does:
+ * the line you type stays on the bottom line, with editing keys and history,
+ * and what arrives is printed above it, names colored, your own lines marked.
+ * Piped, it reads and prints plain lines, as the report did.
+ *
  * ```sh
  * deno run -A client.ts 127.0.0.1 1234 bob
+ * deno run -A client.ts --reconnect --timestamps 127.0.0.1 1234 bob
  * echo hi | deno run -A client.ts 127.0.0.1 1234 bot
  * ```
  *
  * @module
  */
 
+import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_command.ts";
 import {
   type CommandSpec,
+  FatalError,
   helpText,
   parseCommand,
   parseInteger,
@@ -25,13 +33,45 @@ import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
 import { sanitize } from "./lib/sanitize.ts";
 import { untilSignal } from "./lib/signals.ts";
+import { lineInput, type LineReader } from "./lib/terminal_input.ts";
+import {
+  DISPLAY_OPTION_SPECS,
+  type DisplayStyle,
+  displayStyle,
+  formatReceived,
+  PLAIN_STYLE,
+} from "./lib/terminal_style.ts";
+import { isInteractive, TerminalUi } from "./lib/terminal_ui.ts";
 import { textLines } from "./lib/text_lines.ts";
 import { writeAll } from "./lib/write_all.ts";
 
 /** How long to wait for the server to close after we said quit, in ms. */
 const LEAVE_TIMEOUT_MS = 2000;
+/** The pause before the first attempt to reconnect, in ms; it doubles after each failure. */
+const RECONNECT_DELAY_MS = 1000;
+/** The longest pause between attempts to reconnect, in ms. */
+const MAX_RECONNECT_DELAY_MS = 30_000;
+/** The server's answer to a successful `/nick NEW`. */
+const RENAMED = /^Server: you are now (\S+)$/;
 
-/** Options for {@linkcode runClient}. */
+/**
+ * Options for {@linkcode runClient}.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { type ClientOptions, runClient } from "./client.ts";
+ *
+ * const lines: string[] = [];
+ * const options: ClientOptions = {
+ *   host: "127.0.0.1",
+ *   port: 1234,
+ *   id: "bot",
+ *   input: { read: () => Promise.resolve(null) },
+ *   output: (line) => lines.push(line),
+ * };
+ * await runClient(options);
+ * ```
+ */
 export interface ClientOptions {
   /** The server's host name or address. */
   host: string;
@@ -41,14 +81,34 @@ export interface ClientOptions {
   id: string;
   /** How long a connect may take, in ms. */
   connectTimeoutMs?: number;
-  /** Where typed lines come from. */
-  input?: { read(p: Uint8Array): Promise<number | null> };
-  /** Where received lines go. */
+  /** Where typed lines come from, without a terminal UI (default: stdin). */
+  input?: LineReader;
+  /** Where lines for the user go, without a terminal UI (default: `console.log`). */
   output?: (line: string) => void;
+  /**
+   * Chat in this raw-mode terminal UI instead of `input` and `output`. It is started once
+   * connected, and always restored before `runClient` returns or throws.
+   */
+  terminal?: TerminalUi;
+  /** How received lines are shown (default: plain, as received). */
+  style?: Readonly<DisplayStyle>;
+  /**
+   * When the server goes away, connect again and rejoin under the same ID, pausing 1 s, then
+   * twice as long after each failure (at most 30 s), until it works or you leave. Not after the
+   * server closed with an `Error:` line (a refused ID, say).
+   */
+  reconnect?: boolean;
 }
+
+/** Why the chat ended. */
+type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
 
 /**
  * Runs the client until you quit (exit status 0) or the server goes away (1).
+ *
+ * You leave with `quit` (any case) or `/quit [reason]`, which are sent first, with Ctrl-D or the
+ * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits,
+ * a bounded time, for the server to close, so nothing typed is lost.
  *
  * @example Usage
  * ```ts ignore
@@ -59,57 +119,146 @@ export interface ClientOptions {
  * ```
  */
 export async function runClient(options: ClientOptions): Promise<number> {
-  const { input = Deno.stdin, output = (line: string) => console.log(line) } = options;
-  const conn = await connectTo({
-    host: options.host,
-    port: options.port,
-    timeoutMs: options.connectTimeoutMs,
-  });
-  const interrupted = untilSignal();
-  output("Host connected");
+  const { terminal, reconnect = false } = options;
+  const join = () =>
+    connectTo({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
+  let conn = await join();
+  const interrupted = untilSignal().then(() => "interrupted" as const);
+  const output = options.output ?? ((line: string) => console.log(line));
+  const print = terminal ? (text: string) => terminal.print(text) : output;
+  const style = options.style ?? PLAIN_STYLE;
+  /** Our ID: the one we joined as, until `/nick` changes it. */
+  let id = options.id;
+  /** The last line from the server: an `Error:` line before a close means do not come back. */
+  let lastLine = "";
+  const show = (line: string) => print(formatReceived(line, style, id));
   const send = (text: string) => ignoringDisconnect(() => writeAll(conn, encodeLine(text)));
-  await send(options.id);
+  /** The server does not send us our own lines: show them as the others see them. */
+  const echo = (line: string, command: ChatCommand | undefined) => {
+    if (command === undefined && messageText(line) !== "") show(`[${id}]${messageText(line)}`);
+    if (command?.name === "me" && command.argument !== "") show(`* ${id} ${command.argument}`);
+  };
 
-  const receiving = (async () => {
-    for await (const line of textLines(conn)) output(sanitize(line));
-    return "server closed" as const;
-  })();
-  const typing = (async () => {
-    for await (const line of textLines(input)) {
-      if (line.trim().toLowerCase() === "quit") return "quit" as const;
-      if (!await send(line)) break;
+  terminal?.start();
+  try {
+    print("Host connected");
+    await send(id);
+
+    /** The task that prints what the server sends, until it closes. */
+    const receive = async (): Promise<Outcome> => {
+      for await (const line of textLines(conn)) {
+        show(line);
+        lastLine = line;
+        id = RENAMED.exec(line)?.[1] ?? id;
+      }
+      return "server closed";
+    };
+    let receiving = receive();
+    /** The task that sends what you type. */
+    const typing = (async (): Promise<Outcome> => {
+      for await (
+        const typed of terminal ? terminal.input() : lineInput(options.input ?? Deno.stdin)
+      ) {
+        if (typed.type === "interrupt") return "interrupted";
+        if (typed.type === "eof") break;
+        const command = parseChatCommand(typed.line);
+        if (!await send(typed.line)) {
+          if (!reconnect) break;
+          print(`Not connected, not sent: ${sanitize(typed.line)}`);
+          continue;
+        }
+        if (command?.name === "quit") return "quit";
+        if (terminal) echo(typed.line, command);
+      }
+      return "end of input";
+    })();
+
+    /** Connects again after a pause that doubles each time; gives way to leaving. */
+    const rejoin = async (): Promise<Deno.TcpConn | Outcome> => {
+      for (let delay = RECONNECT_DELAY_MS;; delay = Math.min(2 * delay, MAX_RECONNECT_DELAY_MS)) {
+        print(`Disconnected; reconnecting in ${delay / 1000} s (Ctrl-C to give up)`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const paused = new Promise<"paused">((resolve) => {
+          timer = setTimeout(() => resolve("paused"), delay);
+        });
+        const woken = await Promise.race([paused, typing, interrupted]);
+        clearTimeout(timer);
+        if (woken !== "paused") return woken;
+        const connecting = join().catch((error) => {
+          if (error instanceof FatalError) return undefined; // refused, unreachable: try again
+          throw error;
+        });
+        const joined = await Promise.race([connecting, typing, interrupted]);
+        if (typeof joined === "string") {
+          // Leaving: a connection that comes too late is closed unused.
+          connecting.then((late) => late?.close(), () => {});
+          return joined;
+        }
+        if (joined !== undefined) return joined;
+      }
+    };
+
+    let outcome = await Promise.race([receiving, typing, interrupted]);
+    while (outcome === "server closed" && reconnect && !lastLine.startsWith("Error:")) {
+      closeQuietly(conn);
+      const rejoined = await rejoin();
+      if (typeof rejoined === "string") {
+        outcome = rejoined;
+        break;
+      }
+      conn = rejoined;
+      lastLine = "";
+      print(`Reconnected; joining as ${id}`);
+      await send(id);
+      receiving = receive();
+      outcome = await Promise.race([receiving, typing, interrupted]);
     }
-    return "end of input" as const;
-  })();
-  const outcome = await Promise.race([receiving, typing, interrupted]);
 
-  if (outcome !== "server closed") {
-    // Leave politely: say quit, then let the server close, so nothing we sent is lost.
-    await send("quit");
-    await ignoringDisconnect(() => conn.closeWrite());
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      receiving,
-      new Promise((resolve) => timer = setTimeout(resolve, LEAVE_TIMEOUT_MS)),
-    ]);
-    clearTimeout(timer);
+    if (outcome !== "server closed") {
+      // Leave politely: say quit (unless the user just did), then let the server close, so
+      // nothing we sent is lost.
+      if (outcome !== "quit") await send("quit");
+      await ignoringDisconnect(() => conn.closeWrite());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        receiving,
+        new Promise((resolve) => timer = setTimeout(resolve, LEAVE_TIMEOUT_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    closeQuietly(conn);
+    await receiving;
+    print("Host Disconnected");
+    return outcome === "server closed" ? 1 : 0;
+  } finally {
+    terminal?.restore();
   }
-  conn.close();
-  await receiving;
-  output("Host Disconnected");
-  return outcome === "server closed" ? 1 : 0;
+}
+
+/** Closes `conn`, which may be closed already. */
+function closeQuietly(conn: Deno.TcpConn): void {
+  try {
+    conn.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BadResource)) throw error;
+  }
 }
 
 const COMMAND: CommandSpec = {
   usage: "deno run -A client.ts [options] HOST PORT ID",
-  summary: "The threaded group chat client. Type a line to send it; quit, Ctrl-D or\n" +
-    "Ctrl-C to leave. With stdin piped, it sends each line and leaves at its end.",
+  summary: "The threaded group chat client. Type a line to send it; quit, /quit [REASON],\n" +
+    "Ctrl-D or Ctrl-C to leave. With stdin piped, it sends each line and leaves at its end.",
   options: {
     "connect-timeout": {
       type: "string",
       arg: "MS",
       help: `Give up connecting after MS ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})`,
     },
+    reconnect: {
+      type: "boolean",
+      help: "When the server goes away, reconnect (1 s, 2 s, 4 s… apart) and rejoin",
+    },
+    ...DISPLAY_OPTION_SPECS,
   },
   positionals: [3, 3],
 };
@@ -139,6 +288,12 @@ export async function main(args: string[]): Promise<number> {
     connectTimeoutMs: typeof timeout === "string"
       ? parseInteger(timeout, "--connect-timeout", { min: 1 })
       : undefined,
+    terminal: isInteractive() ? new TerminalUi() : undefined,
+    reconnect: values.reconnect === true,
+    style: displayStyle({
+      noColor: values["no-color"] === true,
+      timestamps: values.timestamps === true,
+    }),
   });
 }
 

@@ -5,6 +5,13 @@
  * `select.select([sys.stdin, MASTER_SOCKET], [], [])`: a line typed, a line
  * received, the server gone, input ended, Ctrl-C.
  *
+ * On a terminal (stdin and stdout both terminals) the stdin source is a raw-mode
+ * terminal UI (lib/terminal_ui.ts): keys edit the bottom line, and Enter,
+ * Ctrl-C and Ctrl-D come to the loop as the same events as from a pipe, while
+ * what arrives is printed above the line being typed, names colored and our
+ * own lines (the server echoes them) marked. Piped, it reads and prints plain
+ * lines, as the report did.
+ *
  * ```sh
  * deno run -A select_client.ts 127.0.0.1 1234
  * ```
@@ -12,6 +19,7 @@
  * @module
  */
 
+import { parseChatCommand } from "./lib/chat_command.ts";
 import {
   type CommandSpec,
   helpText,
@@ -22,17 +30,47 @@ import {
 } from "./lib/cli.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { Member } from "./lib/member.ts";
-import { sanitize } from "./lib/sanitize.ts";
 import { Selector } from "./lib/select.ts";
 import { untilSignal } from "./lib/signals.ts";
+import { lineInput, type LineReader } from "./lib/terminal_input.ts";
+import {
+  DISPLAY_OPTION_SPECS,
+  type DisplayStyle,
+  displayStyle,
+  formatReceived,
+  PLAIN_STYLE,
+} from "./lib/terminal_style.ts";
+import { isInteractive, TerminalUi } from "./lib/terminal_ui.ts";
 import { textLines } from "./lib/text_lines.ts";
 import { writeAllSync } from "./lib/write_all.ts";
 
-/** Erases the line just typed (cursor up one line, clear it), as the report did. */
+/**
+ * Erases the line just typed (cursor up one line, clear it), as the report did: without a
+ * terminal UI, so that the server's echo of the line takes its place.
+ *
+ * @example Usage
+ * ```ts
+ * import { ERASE_TYPED_LINE } from "./select_client.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(ERASE_TYPED_LINE, "\x1b[1A\x1b[2K");
+ * ```
+ */
 export const ERASE_TYPED_LINE = "\x1b[1A\x1b[2K";
 const LEAVE_TIMEOUT_MS = 2000;
 
-/** What the client's loop handles. */
+/**
+ * What the client's loop handles.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ClientEvent } from "./select_client.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const event: ClientEvent = { type: "received", line: "[127.0.0.1:5000] : hi" };
+ * equal(event.type, "received");
+ * ```
+ */
 export type ClientEvent =
   | { type: "typed"; line: string }
   | { type: "input ended" }
@@ -41,7 +79,17 @@ export type ClientEvent =
   | { type: "interrupted" }
   | { type: "gave up waiting" };
 
-/** Options for {@linkcode runSelectClient}. */
+/**
+ * Options for {@linkcode runSelectClient}.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { runSelectClient, type SelectClientOptions } from "./select_client.ts";
+ *
+ * const options: SelectClientOptions = { host: "127.0.0.1", port: 1234, erase: false };
+ * await runSelectClient(options);
+ * ```
+ */
 export interface SelectClientOptions {
   /** The server's host name or address. */
   host: string;
@@ -49,17 +97,28 @@ export interface SelectClientOptions {
   port: number;
   /** How long a connect may take, in ms. */
   connectTimeoutMs?: number;
-  /** Where typed lines come from. */
-  input?: { read(p: Uint8Array): Promise<number | null> };
-  /** Where lines for the user go. */
+  /** Where typed lines come from, without a terminal UI (default: stdin). */
+  input?: LineReader;
+  /** Where lines for the user go, without a terminal UI (default: `console.log`). */
   output?: (text: string) => void;
-  /** Whether to erase each typed line once sent (default: when stdin is a terminal). */
+  /**
+   * Whether to erase each typed line once sent, without a terminal UI (default: when stdin is
+   * a terminal). The erase goes to stdout when it is a terminal, else to stderr when that is
+   * one, and never into a pipe.
+   */
   erase?: boolean;
+  /**
+   * Chat in this raw-mode terminal UI instead of `input` and `output`. It is started once
+   * connected, and always restored before `runSelectClient` returns or throws.
+   */
+  terminal?: TerminalUi;
+  /** How received lines are shown (default: plain, as received). */
+  style?: Readonly<DisplayStyle>;
 }
 
 /**
- * Runs the client until input ends or Ctrl-C (exit status 0) or the server
- * goes away (1).
+ * Runs the client until input ends, `quit` or `/quit [reason]`, Ctrl-C or SIGTERM (exit status
+ * 0) or the server goes away (1).
  *
  * @example Usage
  * ```ts ignore
@@ -70,63 +129,94 @@ export interface SelectClientOptions {
  */
 export async function runSelectClient(options: SelectClientOptions): Promise<number> {
   const {
+    terminal,
     input = Deno.stdin,
     output = (text: string) => console.log(text),
-    erase = Deno.stdin.isTerminal(),
+    style = PLAIN_STYLE,
   } = options;
+  const erase = terminal === undefined && (options.erase ?? Deno.stdin.isTerminal());
   const conn = await connectTo({
     host: options.host,
     port: options.port,
     timeoutMs: options.connectTimeoutMs,
   });
+  /** Our name in the room: the server names members by their address. */
+  const self = `${conn.localAddr.hostname}:${conn.localAddr.port}`;
+  const print = terminal ? (text: string) => terminal.print(text) : output;
   const server = new Member(conn, { name: "server" });
   const events = new Selector<ClientEvent>();
   events.add(once(untilSignal().then(() => ({ type: "interrupted" }))));
-  output("Connected to remote host. Start sending message");
 
-  /** Typed lines, read no faster than the server takes them. */
+  /** What is typed, lines read no faster than the server takes them. */
   async function* typed(): AsyncGenerator<ClientEvent> {
-    for await (const line of textLines(input)) {
-      await server.whenWritable();
-      yield { type: "typed", line };
+    for await (const action of terminal ? terminal.input() : lineInput(input)) {
+      switch (action.type) {
+        case "line":
+          await server.whenWritable();
+          yield { type: "typed", line: action.line };
+          break;
+        case "interrupt": // Ctrl-C in raw mode
+          yield { type: "interrupted" };
+          break;
+        case "eof":
+          yield { type: "input ended" };
+          break;
+      }
     }
-    yield { type: "input ended" };
   }
   async function* received(): AsyncGenerator<ClientEvent> {
     for await (const line of textLines(conn)) yield { type: "received", line };
     yield { type: "disconnected" };
   }
-  events.add(typed());
-  events.add(received());
 
-  let leaving = false;
-  while (true) {
-    const { value: event } = await events.next();
-    switch (event?.type) {
-      case "typed":
-        if (erase) writeAllSync(Deno.stdout, ERASE_TYPED_LINE);
-        server.sendLine(event.line);
-        break;
-      case "received":
-        output(sanitize(event.line));
-        break;
-      case "input ended":
-      case "interrupted":
-        if (leaving) break;
-        // Leave politely: let what was typed go out, then let the server close.
-        leaving = true;
-        events.add(once(leave(server).then(() => ({ type: "gave up waiting" }))));
-        break;
-      case "disconnected":
-        server.close();
-        if (leaving) return 0;
-        output("Disconnected from chat server");
-        return 1;
-      case "gave up waiting":
-        server.close();
-        return 0;
+  terminal?.start();
+  try {
+    print("Connected to remote host. Start sending message");
+    events.add(typed());
+    events.add(received());
+
+    let leaving = false;
+    /** Leave politely: let what was typed go out, then let the server close. */
+    const startLeaving = () => {
+      if (leaving) return;
+      leaving = true;
+      events.add(once(leave(server).then(() => ({ type: "gave up waiting" }))));
+    };
+    while (true) {
+      const { value: event } = await events.next();
+      switch (event?.type) {
+        case "typed":
+          if (leaving) break;
+          if (erase) eraseTypedLine();
+          server.sendLine(event.line);
+          if (parseChatCommand(event.line)?.name === "quit") startLeaving();
+          break;
+        case "received":
+          print(formatReceived(event.line, style, self));
+          break;
+        case "input ended":
+        case "interrupted":
+          startLeaving();
+          break;
+        case "disconnected":
+          server.close();
+          if (leaving) return 0;
+          print("Disconnected from chat server");
+          return 1;
+        case "gave up waiting":
+          server.close();
+          return 0;
+      }
     }
+  } finally {
+    terminal?.restore();
   }
+}
+
+/** Writes {@linkcode ERASE_TYPED_LINE} to the terminal, if stdout or stderr is one. */
+function eraseTypedLine(): void {
+  if (Deno.stdout.isTerminal()) writeAllSync(Deno.stdout, ERASE_TYPED_LINE);
+  else if (Deno.stderr.isTerminal()) writeAllSync(Deno.stderr, ERASE_TYPED_LINE);
 }
 
 /** Sends what is queued, closes our side, and waits a while for the server to close. */
@@ -149,13 +239,14 @@ async function* once<T>(promise: Promise<T>): AsyncGenerator<T> {
 const COMMAND: CommandSpec = {
   usage: "deno run -A select_client.ts [options] HOST PORT",
   summary: "The select group chat client: one loop over stdin and the socket.\n" +
-    "Type a line to send it; Ctrl-D or Ctrl-C to leave.",
+    "Type a line to send it; quit, /quit [REASON], Ctrl-D or Ctrl-C to leave.",
   options: {
     "connect-timeout": {
       type: "string",
       arg: "MS",
       help: `Give up connecting after MS ms (default ${DEFAULT_CONNECT_TIMEOUT_MS}, the report's)`,
     },
+    ...DISPLAY_OPTION_SPECS,
   },
   positionals: [2, 2],
 };
@@ -183,6 +274,11 @@ export async function main(args: string[]): Promise<number> {
     connectTimeoutMs: typeof timeout === "string"
       ? parseInteger(timeout, "--connect-timeout", { min: 1 })
       : undefined,
+    terminal: isInteractive() ? new TerminalUi() : undefined,
+    style: displayStyle({
+      noColor: values["no-color"] === true,
+      timestamps: values.timestamps === true,
+    }),
   });
 }
 

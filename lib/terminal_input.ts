@@ -1,0 +1,80 @@
+/**
+ * What a chat client's user types, as a stream of events: a line, Ctrl-C, or the end of input.
+ * The same events come from a raw-mode terminal (`TerminalUi.input()` in terminal_ui.ts) and,
+ * through {@linkcode lineInput}, from a pipe or a terminal in line mode, so a client handles both
+ * alike.
+ *
+ * @module
+ */
+
+import { textLines } from "./text_lines.ts";
+
+/**
+ * One thing the user did:
+ *
+ * - `line`: a line was entered (Enter in raw mode, a newline in line mode).
+ * - `interrupt`: Ctrl-C was pressed in raw mode, where it does not raise SIGINT.
+ * - `eof`: Ctrl-D on an empty line in raw mode, or the end of piped input.
+ *
+ * @example Usage
+ * ```ts
+ * import { type TypedInput } from "./terminal_input.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const typed: TypedInput = { type: "line", line: "hello" };
+ * equal(typed.type, "line");
+ * ```
+ */
+export type TypedInput =
+  | { type: "line"; line: string }
+  | { type: "interrupt" }
+  | { type: "eof" };
+
+/**
+ * Where {@linkcode lineInput} reads from: `Deno.stdin`, or anything with its `read`.
+ *
+ * @example Usage
+ * ```ts
+ * import { type LineReader } from "./terminal_input.ts";
+ *
+ * const reader: LineReader = Deno.stdin;
+ * ```
+ */
+export interface LineReader {
+  /** Reads into `p`; resolves with the number of bytes read, or `null` at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/**
+ * The lines read from `reader` as {@linkcode TypedInput}s, then one `eof` when it ends: the
+ * input of a client whose stdin is a pipe, or a terminal left in line mode.
+ *
+ * @example Usage
+ * ```ts
+ * import { lineInput } from "./terminal_input.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const bytes = new TextEncoder().encode("one\ntwo\n");
+ * let done = false;
+ * const reader = {
+ *   read(p: Uint8Array) {
+ *     if (done) return Promise.resolve(null);
+ *     done = true;
+ *     p.set(bytes);
+ *     return Promise.resolve(bytes.length);
+ *   },
+ * };
+ * deepEqual(await Array.fromAsync(lineInput(reader)), [
+ *   { type: "line", line: "one" },
+ *   { type: "line", line: "two" },
+ *   { type: "eof" },
+ * ]);
+ * ```
+ *
+ * @param reader Where the lines come from.
+ * @returns The lines, then `eof`.
+ */
+export async function* lineInput(reader: LineReader): AsyncGenerator<TypedInput, void, void> {
+  for await (const line of textLines(reader)) yield { type: "line", line };
+  yield { type: "eof" };
+}

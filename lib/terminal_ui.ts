@@ -1,0 +1,615 @@
+/**
+ * A chat client's terminal in raw mode, as in irssi or weechat: the line being typed stays on the
+ * bottom line, never broken, and everything that arrives is printed above it.
+ *
+ * {@linkcode TerminalUi} owns raw mode, a {@linkcode LineEditor}, printing above the input line,
+ * window resizes, Ctrl-L, and putting the terminal back the way it was, whatever ends the program.
+ *
+ * @module
+ */
+
+import { displayWidth } from "./display_width.ts";
+import { LineEditor, type LineEditorOptions } from "./line_editor.ts";
+import { type TypedInput } from "./terminal_input.ts";
+import { writeAllSync } from "./write_all.ts";
+
+/**
+ * The terminal side {@linkcode TerminalUi} reads keys from: `Deno.stdin`, or a stand-in in tests.
+ *
+ * @example Usage
+ * ```ts
+ * import { type TerminalReader } from "./terminal_ui.ts";
+ *
+ * const stdin: TerminalReader = Deno.stdin;
+ * ```
+ */
+export interface TerminalReader {
+  /** Reads into `p`; resolves with the number of bytes read, or `null` at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Turns raw mode on or off. */
+  setRaw(mode: boolean): void;
+}
+
+/**
+ * The terminal side {@linkcode TerminalUi} draws on: `Deno.stdout`, or a stand-in in tests.
+ *
+ * @example Usage
+ * ```ts
+ * import { type TerminalWriter } from "./terminal_ui.ts";
+ *
+ * const stdout: TerminalWriter = Deno.stdout;
+ * ```
+ */
+export interface TerminalWriter {
+  /** Writes some of `p` at once; returns how many bytes were written. */
+  writeSync(p: Uint8Array): number;
+}
+
+/**
+ * The size of a terminal, in character cells.
+ *
+ * @example Usage
+ * ```ts
+ * import { type TerminalSize } from "./terminal_ui.ts";
+ *
+ * const size: TerminalSize = { columns: 80, rows: 24 };
+ * ```
+ */
+export interface TerminalSize {
+  /** Width, in columns. */
+  columns: number;
+  /** Height, in rows. */
+  rows: number;
+}
+
+/**
+ * Options for the {@linkcode TerminalUi} constructor.
+ *
+ * @example Usage
+ * ```ts
+ * import { TerminalUi, type TerminalUiOptions } from "./terminal_ui.ts";
+ *
+ * const options: TerminalUiOptions = { prompt: "bob> ", editor: { historySize: 100 } };
+ * const ui = new TerminalUi(options);
+ * ```
+ */
+export interface TerminalUiOptions {
+  /**
+   * Drawn before the line being typed; see {@linkcode RenderOptions.prompt} in line_editor.ts.
+   *
+   * @default {"> "}
+   */
+  prompt?: string;
+  /**
+   * Where keys come from.
+   *
+   * @default {Deno.stdin}
+   */
+  stdin?: TerminalReader;
+  /**
+   * Where the screen is drawn.
+   *
+   * @default {Deno.stdout}
+   */
+  stdout?: TerminalWriter;
+  /**
+   * Measures the terminal; asked on {@linkcode TerminalUi.start} and on every resize.
+   *
+   * @default {Deno.consoleSize, or 80×24 when that fails}
+   */
+  size?: () => TerminalSize;
+  /** History and history size of the line editor. */
+  editor?: LineEditorOptions;
+  /**
+   * How long a lone ESC (or an unfinished escape sequence) may wait for the rest of its
+   * sequence before it is dropped, in ms, so that the key typed after Esc is not swallowed.
+   *
+   * @default {100}
+   */
+  escapeTimeoutMs?: number;
+}
+
+/**
+ * The prompt when none is given.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_PROMPT, TerminalUi } from "./terminal_ui.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * let screen = "";
+ * const ui = new TerminalUi({
+ *   stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+ *   stdout: { writeSync: (p) => (screen += new TextDecoder().decode(p), p.length) },
+ * });
+ * ui.start();
+ * equal(screen.endsWith(`\r${DEFAULT_PROMPT}\x1b[K`), true);
+ * ui.restore();
+ * ```
+ */
+export const DEFAULT_PROMPT = "> ";
+
+/** The size assumed when the terminal cannot be measured. */
+const DEFAULT_SIZE: TerminalSize = { columns: 80, rows: 24 };
+/** Default for {@linkcode TerminalUiOptions.escapeTimeoutMs}, as vim's `ttimeoutlen`. */
+const DEFAULT_ESCAPE_TIMEOUT_MS = 100;
+/** The most printed lines kept for Ctrl-L to draw again. */
+const REDRAW_LINES = 500;
+/** Bytes asked for in one read of the keyboard; a paste may take several reads. */
+const READ_BYTES = 4096;
+
+const ESC = 0x1b;
+/** Carriage return, then erase the whole line. */
+const CLEAR_LINE = "\r\x1b[2K";
+/** Cursor home, then erase the whole screen. */
+const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+const HIDE_CURSOR = "\x1b[?25l";
+const SHOW_CURSOR = "\x1b[?25h";
+/** Pasted text arrives between `ESC [ 200 ~` and `ESC [ 201 ~`, which the editor understands. */
+const BRACKETED_PASTE_ON = "\x1b[?2004h";
+const BRACKETED_PASTE_OFF = "\x1b[?2004l";
+/** Resets colors and attributes, after a line that set some. */
+const RESET_STYLE = "\x1b[0m";
+/** SGR sequences, which take no columns. */
+const SGR_SEQUENCE = /\x1b\[[0-9;:]*m/g;
+
+/** The events at which a dying program must still give the terminal back. */
+const FATAL_EVENTS = ["error", "unhandledrejection", "unload"] as const;
+
+/**
+ * Whether stdin and stdout are both terminals: then a client chats in a {@linkcode TerminalUi};
+ * otherwise it reads and prints plain lines.
+ *
+ * @example Usage
+ * ```ts
+ * import { isInteractive } from "./terminal_ui.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const terminal = { isTerminal: () => true };
+ * const pipe = { isTerminal: () => false };
+ * equal(isInteractive(terminal, terminal), true);
+ * equal(isInteractive(pipe, terminal), false);
+ * ```
+ *
+ * @param stdin The input, `Deno.stdin` by default.
+ * @param stdout The output, `Deno.stdout` by default.
+ * @returns `true` when both are terminals.
+ */
+export function isInteractive(
+  stdin: { isTerminal(): boolean } = Deno.stdin,
+  stdout: { isTerminal(): boolean } = Deno.stdout,
+): boolean {
+  return stdin.isTerminal() && stdout.isTerminal();
+}
+
+/** `Deno.consoleSize()`, or the default size when there is no console to measure. */
+function consoleSize(): TerminalSize {
+  try {
+    return Deno.consoleSize();
+  } catch {
+    return DEFAULT_SIZE;
+  }
+}
+
+/**
+ * Whether `bytes` ends inside an escape sequence (a lone ESC, or `ESC [` or `ESC O` still without
+ * its final byte), which the line editor keeps pending until more input comes.
+ */
+function endsInEscape(bytes: Uint8Array): boolean {
+  const start = bytes.lastIndexOf(ESC);
+  if (start === -1) return false;
+  if (start === bytes.length - 1) return true;
+  const introducer = String.fromCharCode(bytes[start + 1]);
+  if (introducer !== "[" && introducer !== "O") return false;
+  return !bytes.subarray(start + 2).some((byte) => byte >= 0x40 && byte <= 0x7e);
+}
+
+/** How many rows `text` takes on a terminal `columns` wide. */
+function rowsOf(text: string, columns: number): number {
+  return Math.max(1, Math.ceil(displayWidth(text.replace(SGR_SEQUENCE, "")) / columns));
+}
+
+/**
+ * A chat screen on a raw-mode terminal. The line being typed is edited on the bottom line by a
+ * {@linkcode LineEditor} (arrows, Home/End, Ctrl-A/E, Backspace, Delete, Ctrl-U/K/W, history on
+ * Up/Down, bracketed paste), and {@linkcode TerminalUi.print} puts what arrives above it: it
+ * clears the input line, prints, and draws the input line again, so what is being typed is never
+ * broken up.
+ *
+ * - {@linkcode TerminalUi.start} turns raw mode on, and {@linkcode TerminalUi.input} then yields
+ *   what the user does: a `line` on Enter, `interrupt` on Ctrl-C (raw mode turns off SIGINT),
+ *   `eof` on Ctrl-D on an empty line or when stdin ends.
+ * - Ctrl-L clears the screen and draws the latest printed lines and the input line again.
+ * - On SIGWINCH the terminal is measured again and the screen redrawn to fit, as on Ctrl-L.
+ * - {@linkcode TerminalUi.restore} gives the terminal back: the input line erased, raw mode off,
+ *   the cursor shown, bracketed paste off. It also runs by itself on an uncaught error, an
+ *   unhandled rejection and `Deno.exit()`, before the program dies, so the shell is never left in
+ *   raw mode. Call it in a `finally` (or hold the UI with `using`) for everything else.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { TerminalUi } from "./terminal_ui.ts";
+ *
+ * using ui = new TerminalUi({ prompt: "> " });
+ * ui.start();
+ * ui.print("Type something; Ctrl-C to stop");
+ * for await (const typed of ui.input()) {
+ *   if (typed.type !== "line") break;
+ *   ui.print(`You typed: ${typed.line}`);
+ * }
+ * ```
+ */
+export class TerminalUi {
+  #prompt: string;
+  #stdin: TerminalReader;
+  #stdout: TerminalWriter;
+  #measure: () => TerminalSize;
+  #escapeTimeoutMs: number;
+  #editor: LineEditor;
+  #size: TerminalSize = DEFAULT_SIZE;
+  #active = false;
+  /** The latest printed lines, oldest first, for Ctrl-L. */
+  #printed: string[] = [];
+  /** The last read ended inside an escape sequence. */
+  #escapePending = false;
+  #onResize = () => this.resize();
+  #onFatal = () => this.restore();
+
+  /**
+   * Makes the UI; nothing is drawn until {@linkcode TerminalUi.start}.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * const ui = new TerminalUi({ prompt: "$ " });
+   * equal(ui.active, false);
+   * ```
+   *
+   * @param options The prompt, the terminal, and the editor's history.
+   */
+  constructor(options: TerminalUiOptions = {}) {
+    const escapeTimeoutMs = options.escapeTimeoutMs ?? DEFAULT_ESCAPE_TIMEOUT_MS;
+    if (!Number.isFinite(escapeTimeoutMs) || escapeTimeoutMs < 0) {
+      throw new RangeError(
+        "Cannot create terminal UI: escapeTimeoutMs must be a non-negative number, " +
+          `received "${escapeTimeoutMs}"`,
+      );
+    }
+    this.#prompt = options.prompt ?? DEFAULT_PROMPT;
+    this.#stdin = options.stdin ?? Deno.stdin;
+    this.#stdout = options.stdout ?? Deno.stdout;
+    this.#measure = options.size ?? consoleSize;
+    this.#escapeTimeoutMs = escapeTimeoutMs;
+    this.#editor = new LineEditor(options.editor);
+  }
+
+  /**
+   * Whether the UI is started and not yet restored: the terminal is in raw mode.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * const ui = new TerminalUi({
+   *   stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+   *   stdout: { writeSync: (p) => p.length },
+   * });
+   * ui.start();
+   * equal(ui.active, true);
+   * ui.restore();
+   * equal(ui.active, false);
+   * ```
+   *
+   * @returns `true` between `start()` and `restore()`.
+   */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /**
+   * The line being typed.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * equal(new TerminalUi().line, "");
+   * ```
+   *
+   * @returns The editor's line.
+   */
+  get line(): string {
+    return this.#editor.line;
+  }
+
+  /**
+   * Turns raw mode on, draws the input line, and starts watching for resizes and for the program
+   * dying. Does nothing when already started.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const modes: boolean[] = [];
+   * const ui = new TerminalUi({
+   *   stdin: { read: () => Promise.resolve(null), setRaw: (mode) => void modes.push(mode) },
+   *   stdout: { writeSync: (p) => p.length },
+   * });
+   * ui.start();
+   * ui.restore();
+   * deepEqual(modes, [true, false]);
+   * ```
+   */
+  start(): void {
+    if (this.#active) return;
+    this.#stdin.setRaw(true);
+    this.#active = true;
+    for (const type of FATAL_EVENTS) globalThis.addEventListener(type, this.#onFatal);
+    if (Deno.build.os !== "windows") Deno.addSignalListener("SIGWINCH", this.#onResize);
+    this.#size = this.#measure();
+    this.#write(BRACKETED_PASTE_ON + this.#render());
+  }
+
+  /**
+   * Prints one line above the input line, which is drawn again below it. Before
+   * {@linkcode TerminalUi.start} and after {@linkcode TerminalUi.restore}, it just prints the
+   * line. The text should be sanitized already (see sanitize.ts); SGR sequences are fine.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * let screen = "";
+   * const ui = new TerminalUi({
+   *   stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+   *   stdout: { writeSync: (p) => (screen += new TextDecoder().decode(p), p.length) },
+   *   size: () => ({ columns: 80, rows: 24 }),
+   * });
+   * ui.start();
+   * screen = "";
+   * ui.print("[bob]hi");
+   * equal(screen, "\x1b[?25l\r\x1b[2K[bob]hi\r\n\r> \x1b[K\x1b[?25h");
+   * ui.restore();
+   * ```
+   *
+   * @param text The line to print, without a line ending.
+   */
+  print(text: string): void {
+    this.#printed.push(text);
+    if (this.#printed.length > REDRAW_LINES) this.#printed.shift();
+    if (!this.#active) {
+      this.#write(text + "\n");
+      return;
+    }
+    const reset = text.includes("\x1b") ? RESET_STYLE : "";
+    this.#write(
+      HIDE_CURSOR + CLEAR_LINE + text.replaceAll("\n", "\r\n") + reset + "\r\n" + this.#render() +
+        SHOW_CURSOR,
+    );
+  }
+
+  /**
+   * Measures the terminal again and redraws the screen to fit, as {@linkcode TerminalUi.redraw}
+   * does: what SIGWINCH does. A full redraw, because a terminal that rewraps its lines on a
+   * resize would otherwise leave pieces of the old input line behind.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * let screen = "";
+   * let columns = 80;
+   * const ui = new TerminalUi({
+   *   stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+   *   stdout: { writeSync: (p) => (screen += new TextDecoder().decode(p), p.length) },
+   *   size: () => ({ columns, rows: 24 }),
+   * });
+   * ui.start();
+   * ui.print("hello");
+   * columns = 40;
+   * screen = "";
+   * ui.resize();
+   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jhello\r\n\r> \x1b[K\x1b[?25h");
+   * ui.restore();
+   * ```
+   */
+  resize(): void {
+    this.#size = this.#measure();
+    this.redraw();
+  }
+
+  /**
+   * Clears the screen and draws the latest printed lines that fit, then the input line: what
+   * Ctrl-L does.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * let screen = "";
+   * const ui = new TerminalUi({
+   *   stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+   *   stdout: { writeSync: (p) => (screen += new TextDecoder().decode(p), p.length) },
+   *   size: () => ({ columns: 80, rows: 3 }),
+   * });
+   * ui.start();
+   * for (const line of ["one", "two", "three"]) ui.print(line);
+   * screen = "";
+   * ui.redraw();
+   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jtwo\r\nthree\r\n\r> \x1b[K\x1b[?25h");
+   * ui.restore();
+   * ```
+   */
+  redraw(): void {
+    if (!this.#active) return;
+    const { columns, rows } = this.#size;
+    const shown: string[] = [];
+    let free = rows - 1;
+    for (let index = this.#printed.length - 1; index >= 0; index--) {
+      const text = this.#printed[index];
+      free -= rowsOf(text, columns);
+      if (free < 0) break;
+      shown.unshift(text.includes("\x1b") ? text + RESET_STYLE : text);
+    }
+    const lines = shown.map((text) => text.replaceAll("\n", "\r\n") + "\r\n").join("");
+    this.#write(HIDE_CURSOR + CLEAR_SCREEN + lines + this.#render() + SHOW_CURSOR);
+  }
+
+  /**
+   * Reads keys until stdin ends, editing the input line, and yields what the user does: a `line`
+   * on Enter, `interrupt` on Ctrl-C, `eof` on Ctrl-D on an empty line, and a last `eof` when
+   * stdin ends. Call {@linkcode TerminalUi.start} first.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const keys = [new TextEncoder().encode("hi\r\x03")];
+   * const ui = new TerminalUi({
+   *   stdin: {
+   *     read(p: Uint8Array) {
+   *       const chunk = keys.shift();
+   *       if (chunk === undefined) return Promise.resolve(null);
+   *       p.set(chunk);
+   *       return Promise.resolve(chunk.length);
+   *     },
+   *     setRaw: () => {},
+   *   },
+   *   stdout: { writeSync: (p) => p.length },
+   * });
+   * ui.start();
+   * deepEqual(await Array.fromAsync(ui.input()), [
+   *   { type: "line", line: "hi" },
+   *   { type: "interrupt" },
+   *   { type: "eof" },
+   * ]);
+   * ui.restore();
+   * ```
+   *
+   * @returns What the user typed, as it happens.
+   */
+  async *input(): AsyncGenerator<TypedInput, void, void> {
+    const buffer = new Uint8Array(READ_BYTES);
+    while (true) {
+      const count = await this.#read(buffer);
+      if (count === null) break;
+      const keys = buffer.subarray(0, count);
+      this.#escapePending = endsInEscape(keys);
+      for (const action of this.#editor.feed(keys)) {
+        switch (action.type) {
+          case "change":
+            if (this.#active) this.#write(this.#render());
+            break;
+          case "redraw":
+            this.redraw();
+            break;
+          case "submit":
+            yield { type: "line", line: action.line };
+            break;
+          case "interrupt":
+            yield { type: "interrupt" };
+            break;
+          case "eof":
+            yield { type: "eof" };
+            break;
+        }
+      }
+    }
+    yield { type: "eof" };
+  }
+
+  /**
+   * Gives the terminal back: erases the input line, leaving the cursor at the start of an empty
+   * line, turns bracketed paste off, shows the cursor and turns raw mode off. Safe to call more
+   * than once, and never throws: it runs while a program is dying.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * let screen = "";
+   * const ui = new TerminalUi({
+   *   stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+   *   stdout: { writeSync: (p) => (screen += new TextDecoder().decode(p), p.length) },
+   * });
+   * ui.start();
+   * screen = "";
+   * ui.restore();
+   * ui.restore();
+   * equal(screen, "\r\x1b[2K\x1b[?2004l\x1b[?25h");
+   * ```
+   */
+  restore(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    for (const type of FATAL_EVENTS) globalThis.removeEventListener(type, this.#onFatal);
+    if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGWINCH", this.#onResize);
+    try {
+      this.#write(CLEAR_LINE + BRACKETED_PASTE_OFF + SHOW_CURSOR);
+    } catch {
+      // The terminal may be gone; raw mode must still be turned off if it can be.
+    }
+    try {
+      this.#stdin.setRaw(false);
+    } catch {
+      // Nothing more can be done for a terminal that is gone.
+    }
+  }
+
+  /**
+   * The same as {@linkcode TerminalUi.restore}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalUi } from "./terminal_ui.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * const modes: boolean[] = [];
+   * {
+   *   using ui = new TerminalUi({
+   *     stdin: { read: () => Promise.resolve(null), setRaw: (mode) => void modes.push(mode) },
+   *     stdout: { writeSync: (p) => p.length },
+   *   });
+   *   ui.start();
+   * }
+   * equal(modes.at(-1), false);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.restore();
+  }
+
+  #render(): string {
+    return this.#editor.render({ prompt: this.#prompt, columns: this.#size.columns });
+  }
+
+  #write(text: string): void {
+    writeAllSync(this.#stdout, text);
+  }
+
+  /** Reads keys; drops a pending escape sequence when nothing follows it in time. */
+  async #read(buffer: Uint8Array): Promise<number | null> {
+    const reading = this.#stdin.read(buffer);
+    if (!this.#escapePending) return await reading;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.#escapeTimeoutMs);
+    });
+    const first = await Promise.race([reading, timeout]);
+    clearTimeout(timer);
+    if (first !== "timeout") return first;
+    this.#escapePending = false;
+    this.#editor.resetInput();
+    return await reading;
+  }
+}

@@ -1,0 +1,878 @@
+/**
+ * The clients' terminal UI: TerminalUi against a stand-in terminal, both
+ * clients in a real pseudo-terminal under tmux, and both clients piped, where
+ * they must stay plain. The tmux tests are skipped, with the reason printed,
+ * where tmux is not installed.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "../server.ts";
+import { startSelectServer } from "../select_server.ts";
+import { lineInput } from "../lib/terminal_input.ts";
+import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style.ts";
+import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
+import { LineClient, WAIT_MS } from "./line_client.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// --- A stand-in terminal ----------------------------------------------------
+
+/** Keys typed into a {@linkcode TerminalUi}, and everything it draws. */
+class FakeTerminal {
+  readonly modes: boolean[] = [];
+  screen = "";
+  size: TerminalSize = { columns: 80, rows: 24 };
+  /** Resolves when the UI asks for keys. */
+  reading = Promise.withResolvers<void>();
+  #chunks: (Uint8Array | null)[] = [];
+  #waiting: (() => void) | undefined;
+
+  readonly stdin = {
+    read: async (p: Uint8Array): Promise<number | null> => {
+      while (this.#chunks.length === 0) {
+        const { promise, resolve } = Promise.withResolvers<void>();
+        this.#waiting = resolve;
+        this.reading.resolve();
+        await promise;
+      }
+      const chunk = this.#chunks.shift()!;
+      if (chunk === null) return null;
+      p.set(chunk);
+      return chunk.length;
+    },
+    setRaw: (mode: boolean) => void this.modes.push(mode),
+  };
+  readonly stdout = {
+    writeSync: (p: Uint8Array): number => {
+      this.screen += decoder.decode(p);
+      return p.length;
+    },
+  };
+
+  ui(options: { escapeTimeoutMs?: number } = {}): TerminalUi {
+    return new TerminalUi({
+      stdin: this.stdin,
+      stdout: this.stdout,
+      size: () => this.size,
+      ...options,
+    });
+  }
+
+  /** Types keys (a string, or null for the end of input). */
+  type(keys: string | null): void {
+    this.#chunks.push(keys === null ? null : encoder.encode(keys));
+    this.reading = Promise.withResolvers<void>();
+    this.#waiting?.();
+    this.#waiting = undefined;
+  }
+
+  /** Takes what was drawn since the last call. */
+  take(): string {
+    const screen = this.screen;
+    this.screen = "";
+    return screen;
+  }
+}
+
+Deno.test("TerminalUi.start() and restore() turn raw mode on and off, once each", () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui();
+  ui.start();
+  ui.start();
+  assert.equal(ui.active, true);
+  assert.equal(terminal.take(), "\x1b[?2004h\r> \x1b[K");
+  ui.restore();
+  ui.restore();
+  assert.equal(ui.active, false);
+  assert.deepEqual(terminal.modes, [true, false]);
+  assert.equal(terminal.take(), "\r\x1b[2K\x1b[?2004l\x1b[?25h");
+  ui.print("after");
+  assert.equal(terminal.take(), "after\n", "plain once restored");
+});
+
+Deno.test("TerminalUi.restore() runs by itself on an uncaught error, a rejection, an exit", () => {
+  for (const type of ["error", "unhandledrejection", "unload"]) {
+    const terminal = new FakeTerminal();
+    const ui = terminal.ui();
+    ui.start();
+    globalThis.dispatchEvent(new Event(type));
+    assert.deepEqual(terminal.modes, [true, false], type);
+    assert.equal(ui.active, false);
+    globalThis.dispatchEvent(new Event(type));
+    assert.deepEqual(terminal.modes, [true, false], `${type}: listener removed`);
+  }
+});
+
+Deno.test("TerminalUi.print() prints above the line being typed, which stays whole", async () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui();
+  ui.start();
+  const input = ui.input();
+  const next = input.next();
+  terminal.type("안녕 반가");
+  await terminal.reading.promise;
+  assert.equal(ui.line, "안녕 반가");
+  terminal.take();
+  ui.print("\x1b[1m[alice]\x1b[0mhi");
+  assert.equal(
+    terminal.take(),
+    "\x1b[?25l\r\x1b[2K\x1b[1m[alice]\x1b[0mhi\x1b[0m\r\n\r> 안녕 반가\x1b[K\x1b[?25h",
+  );
+  terminal.type("워요\r");
+  assert.deepEqual(await next, { done: false, value: { type: "line", line: "안녕 반가워요" } });
+  await input.return();
+  ui.restore();
+});
+
+Deno.test("TerminalUi.input() yields lines, interrupt and eof, and edits in between", async () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui();
+  ui.start();
+  // Left twice, insert, Ctrl-A, Ctrl-K; Ctrl-W; history; Ctrl-D on an empty line; Ctrl-C.
+  terminal.type("wrld\x1b[D\x1b[D\x1b[Do\r");
+  terminal.type("one two\x17\x17three\r\x1b[A\x1b[A\r");
+  terminal.type("\x04x\x03");
+  terminal.type(null);
+  assert.deepEqual(await Array.fromAsync(ui.input()), [
+    { type: "line", line: "world" },
+    { type: "line", line: "three" },
+    { type: "line", line: "world" },
+    { type: "eof" },
+    { type: "interrupt" },
+    { type: "eof" },
+  ]);
+  assert.equal(ui.line, "x");
+  ui.restore();
+});
+
+Deno.test("TerminalUi.input() clears the screen on Ctrl-L, draws the lines that fit", async () => {
+  const terminal = new FakeTerminal();
+  terminal.size = { columns: 10, rows: 4 };
+  const ui = terminal.ui();
+  ui.start();
+  for (const line of ["one", "two", "a line of 15 co"]) ui.print(line);
+  terminal.take();
+  terminal.type("hi\x0c");
+  terminal.type(null);
+  assert.deepEqual(await Array.fromAsync(ui.input()), [{ type: "eof" }]);
+  // The long line takes two rows, so only it and "two" fit above the input line.
+  assert.match(terminal.take(), /\x1b\[H\x1b\[2Jtwo\r\na line of 15 co\r\n\r> hi\x1b\[K/);
+  ui.restore();
+});
+
+Deno.test("TerminalUi.resize() measures the terminal again and redraws to fit it", async () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui();
+  ui.start();
+  const input = ui.input();
+  const next = input.next();
+  terminal.type("abcdefghij");
+  await terminal.reading.promise;
+  ui.print("0123456789");
+  terminal.size = { columns: 8, rows: 3 };
+  terminal.take();
+  ui.resize();
+  // The printed line takes two rows now; the input line has 7 usable columns: the prompt and the
+  // last five characters, the cursor after them.
+  assert.equal(
+    terminal.take(),
+    "\x1b[?25l\x1b[H\x1b[2J0123456789\r\n\r> fghij\x1b[K\x1b[?25h",
+  );
+  terminal.type(null);
+  assert.deepEqual(await next, { done: false, value: { type: "eof" } });
+  await input.return();
+  ui.restore();
+});
+
+Deno.test("TerminalUi.input() drops a lone ESC when nothing follows it in time", async () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui({ escapeTimeoutMs: 0 });
+  ui.start();
+  const input = ui.input();
+  const next = input.next();
+  terminal.type("a\x1b");
+  await terminal.reading.promise;
+  // The UI's 0 ms escape timer was set before this one, so it has fired when this one does.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  terminal.type("b\r");
+  assert.deepEqual(await next, { done: false, value: { type: "line", line: "ab" } });
+  await input.return();
+  ui.restore();
+});
+
+Deno.test("TerminalUi() rejects a negative escape timeout, quoting it", () => {
+  assert.throws(() => new TerminalUi({ escapeTimeoutMs: -1 }), /received "-1"/);
+});
+
+Deno.test("isInteractive() needs stdin and stdout to be terminals", () => {
+  const terminal = { isTerminal: () => true };
+  const pipe = { isTerminal: () => false };
+  assert.equal(isInteractive(terminal, terminal), true);
+  assert.equal(isInteractive(terminal, pipe), false);
+  assert.equal(isInteractive(pipe, terminal), false);
+});
+
+Deno.test("displayStyle() colors only a terminal, and not with --no-color or NO_COLOR", () => {
+  const terminal = { isTerminal: () => true };
+  const pipe = { isTerminal: () => false };
+  assert.equal(displayStyle({ stdout: terminal, noColorEnv: false }).color, true);
+  assert.equal(displayStyle({ stdout: terminal, noColorEnv: false, noColor: true }).color, false);
+  assert.equal(displayStyle({ stdout: terminal, noColorEnv: true }).color, false);
+  assert.deepEqual(displayStyle({ stdout: pipe, noColorEnv: false }), PLAIN_STYLE);
+  assert.equal(displayStyle({ stdout: pipe, timestamps: true }).timestamps, true);
+});
+
+Deno.test("formatReceived() marks own lines only when asked, and stamps the time", () => {
+  const at = new Date(2024, 0, 1, 23, 7);
+  const style = { color: false, markSelf: true, timestamps: true };
+  assert.equal(formatReceived("[bob]hi", style, "bob", at), "23:07 » [bob]hi");
+  assert.equal(formatReceived("[bob]hi", PLAIN_STYLE, "bob", at), "[bob]hi");
+  assert.match(
+    formatReceived("[bob]hi", { ...style, color: true }, "alice", at),
+    /\x1b\[38;5;\d+m\[bob\]/,
+  );
+});
+
+Deno.test("lineInput() yields each line, the last even without a newline, then eof", async () => {
+  const chunks = ["one\ntw", "o\nthree"].map((text) => encoder.encode(text));
+  const reader = {
+    read(p: Uint8Array): Promise<number | null> {
+      const chunk = chunks.shift();
+      if (chunk === undefined) return Promise.resolve(null);
+      p.set(chunk);
+      return Promise.resolve(chunk.length);
+    },
+  };
+  assert.deepEqual(await Array.fromAsync(lineInput(reader)), [
+    { type: "line", line: "one" },
+    { type: "line", line: "two" },
+    { type: "line", line: "three" },
+    { type: "eof" },
+  ]);
+});
+
+// --- Piped: plain lines -----------------------------------------------------
+
+/** Connects a watcher to the select server, once it is in the room. */
+async function joinSelect(port: number): Promise<LineClient> {
+  const watcher = await LineClient.connect(port);
+  await watcher.expect(`Client (127.0.0.1:${watcher.conn.localAddr.port}) entered room`);
+  return watcher;
+}
+
+/** Waits for the next member to enter the select server's room; returns its name. */
+async function enteredName(watcher: LineClient): Promise<string> {
+  const entered = await watcher.expect(/^Client \(.*\) entered room$/);
+  return entered.slice("Client (".length, -") entered room".length);
+}
+
+/** The environment without NO_COLOR, so that only the pipe keeps the output plain. */
+function envWithoutNoColor(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.NO_COLOR;
+  return env;
+}
+
+/** A client script with stdin and stdout piped and NO_COLOR unset. */
+class PipedClient {
+  readonly process: Deno.ChildProcess;
+  /** All of stdout so far. */
+  stdout = "";
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #changed = Promise.withResolvers<void>();
+  #reading: Promise<void>;
+
+  constructor(script: string, args: string[]) {
+    const process = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-net", ROOT + script, ...args],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+      clearEnv: true,
+      env: envWithoutNoColor(),
+    }).spawn();
+    this.process = process;
+    this.#writer = process.stdin.getWriter();
+    this.#reading = (async () => {
+      for await (const text of process.stdout.pipeThrough(new TextDecoderStream())) {
+        this.stdout += text;
+        this.#changed.resolve();
+        this.#changed = Promise.withResolvers();
+      }
+    })();
+  }
+
+  async write(text: string): Promise<void> {
+    await this.#writer.write(encoder.encode(text));
+  }
+
+  /** Waits until stdout has a line matching `pattern`. */
+  async expect(pattern: RegExp): Promise<string> {
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      const line = this.stdout.split("\n").find((each) => pattern.test(each));
+      if (line !== undefined) return line;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = await Promise.race([
+        this.#changed.promise.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) throw new Error(`No line matching ${pattern}; stdout: ${this.stdout}`);
+    }
+  }
+
+  /** Waits for the exit without touching stdin. */
+  async exit(): Promise<number> {
+    const { code } = await this.process.status;
+    await this.close();
+    return code;
+  }
+
+  /** Ends the process if it still runs, and lets go of its pipes. */
+  async close(): Promise<void> {
+    try {
+      this.process.kill();
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // it has exited already
+    }
+    await this.process.status;
+    await this.#reading;
+    await this.#writer.close().catch((error) => {
+      if (!(error instanceof TypeError || error instanceof Deno.errors.BrokenPipe)) throw error;
+    });
+  }
+}
+
+Deno.test("client.ts piped prints plain lines without NO_COLOR, and leaves on /quit", async () => {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const alice = await LineClient.join(server.addr.port, "alice");
+  const bot = new PipedClient("client.ts", ["127.0.0.1", String(server.addr.port), "bot"]);
+  try {
+    await alice.expect("clientbot- enter");
+    await alice.send("hi \x1b[31mbot");
+    await bot.expect(/\[alice\]/);
+    await bot.write("one\n/quit done for today\ntwo\n");
+    assert.equal(await bot.exit(), 0);
+    await alice.expect("[bot]one");
+    assert.equal(await alice.expect(/^clientbot- exit/), "clientbot- exit (done for today)");
+    assert.ok(!alice.lines.includes("[bot]two"), "nothing is sent after /quit");
+    assert.ok(!bot.stdout.includes("\x1b"), "no escape codes in piped output");
+    assert.ok(bot.stdout.includes("\n[alice]hi ^[[31mbot\n"), bot.stdout);
+    assert.ok(bot.stdout.endsWith("Host Disconnected\n"), bot.stdout);
+  } finally {
+    await bot.close();
+    await alice.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("select_client.ts piped prints plain lines, stamps them with --timestamps", async () => {
+  const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const watcher = await joinSelect(server.addr.port);
+  const args = ["127.0.0.1", String(server.addr.port), "--timestamps"];
+  const client = new PipedClient("select_client.ts", args);
+  try {
+    const name = await enteredName(watcher);
+    await client.write("hello\n");
+    // Own lines come back unmarked: marks are for a terminal.
+    await client.expect(new RegExp(`^\\d\\d:\\d\\d \\[${name}\\] : hello$`));
+    await client.write("quit\n");
+    assert.equal(await client.exit(), 0);
+    await watcher.expect(/is offline/);
+    assert.ok(!client.stdout.includes("\x1b"), "no escape codes in piped output");
+  } finally {
+    await client.close();
+    await watcher.close();
+    await server.shutdown();
+  }
+});
+
+// --- In a real terminal: tmux -----------------------------------------------
+
+function tmuxMissing(): string | undefined {
+  try {
+    const { success } = new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
+      .outputSync();
+    return success ? undefined : "tmux -V failed";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "tmux is not installed";
+    throw error;
+  }
+}
+
+const tmuxSkip = tmuxMissing();
+if (tmuxSkip) console.log(`terminal_test.ts: the tests in a terminal are skipped: ${tmuxSkip}`);
+
+/** How often the screen is looked at while waiting for it to change, in ms. */
+const POLL_MS = 25;
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** How a program left the terminal. */
+interface Ending {
+  /** The exit status. */
+  code: number;
+  /** The words of the `stty -a` run after it. */
+  stty: string[];
+  /** Whether the cursor is shown. */
+  cursorShown: boolean;
+}
+
+/**
+ * A shell command in a detached 80×24 tmux session of its own: type into it,
+ * read its screen, and learn how it ended.
+ */
+class Pane {
+  #dir: string;
+  #socket: string;
+
+  private constructor(dir: string) {
+    this.#dir = dir;
+    this.#socket = `${dir}/tmux.sock`;
+  }
+
+  /**
+   * Runs `command` (shell syntax) in the repository's directory, with `env`
+   * set and NO_COLOR unset unless `env` sets it.
+   */
+  static async start(command: string, env: Record<string, string> = {}): Promise<Pane> {
+    const pane = new Pane(await Deno.makeTempDir({ prefix: "groupchat_tmux_" }));
+    const settings = Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`);
+    const status = shellQuote(`${pane.#dir}/status`);
+    const modes = `tmux -S ${shellQuote(pane.#socket)} display-message -p ` +
+      shellQuote("CURSOR=#{cursor_flag}");
+    // After the command: its status, the terminal's settings and modes, while the pane lives.
+    const script = `cd ${shellQuote(ROOT)} && env -u NO_COLOR ${settings.join(" ")} ${command}; ` +
+      `echo "EXIT=$?" > ${status}.tmp; stty -a >> ${status}.tmp; ${modes} >> ${status}.tmp; ` +
+      `mv ${status}.tmp ${status}`;
+    await pane.#tmux(
+      ["new-session", "-d", "-s", "chat", "-x", "80", "-y", "24", script],
+      [";", "set-option", "-t", "chat", "remain-on-exit", "on"],
+    );
+    return pane;
+  }
+
+  /** A client script as it is run by hand. */
+  static client(script: string, args: string[], env: Record<string, string> = {}) {
+    const deno = shellQuote(Deno.execPath());
+    const words = [script, ...args].map(shellQuote).join(" ");
+    return Pane.start(`${deno} run --quiet --allow-net ${words}`, env);
+  }
+
+  /** Types text as it is. */
+  async type(text: string): Promise<void> {
+    await this.#tmux(["send-keys", "-t", "chat", "-l", text]);
+  }
+
+  /** Makes the window `columns` wide, as a user dragging its edge. */
+  async resize(columns: number): Promise<void> {
+    await this.#tmux(["resize-window", "-t", "chat", "-x", String(columns), "-y", "24"]);
+  }
+
+  /** Presses keys by tmux name: `Enter`, `C-c`, `Left`… */
+  async press(...keys: string[]): Promise<void> {
+    await this.#tmux(["send-keys", "-t", "chat", ...keys]);
+  }
+
+  /** The screen's rows, and the cursor's position. With `escapes`, rows keep their SGR. */
+  async screen(escapes = false): Promise<{ rows: string[]; x: number; y: number }> {
+    const capture = await this.#tmux(["capture-pane", "-p", ...(escapes ? ["-e"] : [])]);
+    const cursor = await this.#tmux(["display-message", "-p", "#{cursor_x} #{cursor_y}"]);
+    const [x, y] = cursor.trim().split(" ").map(Number);
+    return { rows: capture.split("\n").map((row) => row.trimEnd()), x, y };
+  }
+
+  /** Looks at the screen until `check` passes, and returns it; fails after {@linkcode WAIT_MS}. */
+  async waitFor(
+    what: string,
+    check: (screen: { rows: string[]; x: number; y: number }) => boolean,
+  ): Promise<{ rows: string[]; x: number; y: number }> {
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      const screen = await this.screen();
+      if (check(screen)) return screen;
+      if (Date.now() > deadline) {
+        throw new Error(`Timed out waiting for ${what}; screen:\n${screen.rows.join("\n")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** The process ID of the command's process, a child of the pane's shell. */
+  async pid(): Promise<number> {
+    const shell = (await this.#tmux(["display-message", "-p", "#{pane_pid}"])).trim();
+    const { success, stdout } = await new Deno.Command("pgrep", { args: ["-P", shell] }).output();
+    if (!success) throw new Error(`The pane's shell ${shell} has no child process`);
+    const [pid] = decoder.decode(stdout).trim().split("\n").map(Number);
+    return pid;
+  }
+
+  /** Waits for the command to end; returns its status and the terminal's settings after it. */
+  async ending(): Promise<Ending> {
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      try {
+        const text = await Deno.readTextFile(`${this.#dir}/status`);
+        const code = Number(/^EXIT=(\d+)$/m.exec(text)![1]);
+        const cursorShown = /^CURSOR=1$/m.test(text);
+        return { code, stty: text.split(/\s+/), cursorShown };
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      if (Date.now() > deadline) {
+        const { rows } = await this.screen();
+        throw new Error(`Timed out waiting for the command to end; screen:\n${rows.join("\n")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Ends the session and removes its files. */
+  async close(): Promise<void> {
+    await new Deno.Command("tmux", { args: ["-S", this.#socket, "kill-server"], stderr: "null" })
+      .output();
+    await Deno.remove(this.#dir, { recursive: true });
+  }
+
+  async #tmux(args: string[], more: string[] = []): Promise<string> {
+    const { success, stdout, stderr } = await new Deno.Command("tmux", {
+      args: ["-u", "-f", "/dev/null", "-S", this.#socket, ...args, ...more],
+    }).output();
+    if (!success) throw new Error(`tmux ${args[0]} failed: ${decoder.decode(stderr)}`);
+    return decoder.decode(stdout);
+  }
+}
+
+/** The row the cursor is on: the input line. */
+const inputRow = (screen: { rows: string[]; y: number }) => screen.rows[screen.y];
+
+/**
+ * Whether the terminal was given back: canonical input and echo on, and the cursor shown. (Deno
+ * itself turns raw mode off when it exits, but the cursor is up to the program.)
+ */
+function restored({ stty, cursorShown }: Ending): boolean {
+  return stty.includes("icanon") && stty.includes("echo") && !stty.includes("-icanon") &&
+    cursorShown;
+}
+
+/** The SGR sequences that set a color. */
+const COLOR = /\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])(?:;[0-9;]*)?m/;
+
+Deno.test({
+  name: "client.ts in a terminal prints above the half-typed line and restores on Ctrl-C",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const alice = await LineClient.join(server.addr.port, "alice");
+    const pane = await Pane.client("client.ts", ["127.0.0.1", String(server.addr.port), "bob"]);
+    try {
+      await alice.expect("clientbob- enter");
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.type("안녕 반가");
+      await pane.waitFor("the half line", (screen) => inputRow(screen) === "> 안녕 반가");
+      await alice.send("hello bob");
+      const screen = await pane.waitFor("alice's message", ({ rows, y }) => {
+        return rows.slice(0, y).includes("[alice]hello bob");
+      });
+      assert.equal(inputRow(screen), "> 안녕 반가", "the half line is intact");
+      assert.equal(screen.x, 11, "the cursor is after the half line: 2 + 4 + 1 + 4 columns");
+      assert.deepEqual(screen.rows.slice(screen.y + 1).filter((row) => row !== ""), []);
+      const colored = (await pane.screen(true)).rows.find((row) => row.includes("[alice]"))!;
+      assert.match(colored, COLOR, "names are colored");
+
+      await pane.type("워요");
+      await pane.press("Enter");
+      await alice.expect("[bob]안녕 반가워요");
+      await pane.waitFor("bob's own line, marked", ({ rows, y }) => {
+        return rows.slice(0, y).includes("» [bob]안녕 반가워요") && rows[y] === ">";
+      });
+
+      await pane.type("half a thought");
+      await pane.press("C-c");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      await alice.expect("clientbob- exit");
+      const { rows } = await pane.screen();
+      assert.ok(rows.includes("Host Disconnected"));
+      assert.ok(!rows.some((row) => row.includes("half a thought")), "the input line is erased");
+    } finally {
+      await pane.close();
+      await alice.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "select_client.ts in a terminal edits the line, prints above it, restores on Ctrl-C",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const watcher = await joinSelect(server.addr.port);
+    const pane = await Pane.client("select_client.ts", ["127.0.0.1", String(server.addr.port)]);
+    try {
+      const name = await enteredName(watcher);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.type("안녕 wrld");
+      await pane.press("Left", "Left", "Left");
+      await pane.type("o");
+      await pane.waitFor("the edited half line", (screen) => inputRow(screen) === "> 안녕 world");
+      await pane.press("Home");
+      await pane.waitFor("the cursor at the start", (screen) => screen.x === 2);
+      await pane.press("End");
+      await pane.type(" 반가");
+      await pane.waitFor("the half line", (screen) => inputRow(screen) === "> 안녕 world 반가");
+      await watcher.send("hello there");
+      const screen = await pane.waitFor("the watcher's message", ({ rows, y }) => {
+        return rows.slice(0, y).some((row) => row.endsWith("] : hello there"));
+      });
+      assert.equal(inputRow(screen), "> 안녕 world 반가", "the half line is intact");
+      assert.equal(screen.x, 17, "the cursor is after the half line");
+
+      // Narrower than the line: it scrolls, and the rewrapped old one leaves nothing behind.
+      await pane.resize(12);
+      const narrow = await pane.waitFor("the line redrawn narrow", ({ rows, y }) => {
+        return rows[y] === "> orld 반가" && rows.filter((row) => row.startsWith(">")).length === 1;
+      });
+      assert.ok(narrow.rows.some((row) => row.endsWith("there")), "messages redrawn");
+      await pane.resize(80);
+      await pane.waitFor("the line redrawn wide", (screen) => {
+        return inputRow(screen) === "> 안녕 world 반가" && screen.x === 17;
+      });
+
+      await pane.press("Enter");
+      await watcher.expect(`[${name}] : 안녕 world 반가`);
+      await pane.waitFor("our own line, echoed and marked", ({ rows, y }) => {
+        return rows.slice(0, y).includes(`» [${name}] : 안녕 world 반가`) && rows[y] === ">";
+      });
+      const colored = (await pane.screen(true)).rows.find((row) => row.includes(" : hello there"))!;
+      assert.match(colored, COLOR, "names are colored");
+
+      await pane.press("C-c");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      await watcher.expect(/is offline/);
+    } finally {
+      await pane.close();
+      await watcher.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "client.ts in a terminal with --no-color prints no color, restores when the server goes",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const alice = await LineClient.join(server.addr.port, "alice");
+    const args = ["127.0.0.1", String(server.addr.port), "bob", "--no-color"];
+    const pane = await Pane.client("client.ts", args);
+    try {
+      await alice.expect("clientbob- enter");
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await alice.send("plain, please");
+      await pane.waitFor("alice's message", ({ rows }) => rows.includes("[alice]plain, please"));
+      await pane.type("unsent");
+      const { rows } = await pane.screen(true);
+      assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
+      await server.shutdown();
+      const ending = await pane.ending();
+      assert.equal(ending.code, 1);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      const after = await pane.screen();
+      assert.ok(after.rows.includes("Host Disconnected"));
+    } finally {
+      await pane.close();
+      await alice.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "select_client.ts in a terminal with NO_COLOR prints no color, leaves on /quit",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const watcher = await joinSelect(server.addr.port);
+    const args = ["127.0.0.1", String(server.addr.port), "--timestamps"];
+    const pane = await Pane.client("select_client.ts", args, { NO_COLOR: "1" });
+    try {
+      await enteredName(watcher);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await watcher.send("no color");
+      await pane.waitFor("the message, stamped", ({ rows }) => {
+        return rows.some((row) => /^\d\d:\d\d \[.*\] : no color$/.test(row));
+      });
+      const { rows } = await pane.screen(true);
+      assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
+      await pane.type("/quit see you");
+      await pane.press("Enter");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      await watcher.expect(/is offline/);
+    } finally {
+      await pane.close();
+      await watcher.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "client.ts in a terminal with --reconnect rejoins a restarted server under its ID",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const first = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const port = first.addr.port;
+    const alice = await LineClient.join(port, "alice");
+    const pane = await Pane.client("client.ts", ["127.0.0.1", String(port), "bob", "--reconnect"]);
+    let second: ReturnType<typeof startServer> | undefined;
+    let carol: LineClient | undefined;
+    try {
+      await alice.expect("clientbob- enter");
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.type("still typing");
+      await first.shutdown();
+      const screen = await pane.waitFor("the reconnect notice", ({ rows }) => {
+        return rows.some((row) => row.startsWith("Disconnected; reconnecting in 1 s"));
+      });
+      assert.equal(inputRow(screen), "> still typing");
+      second = startServer({ hostname: "127.0.0.1", port, log: () => {} });
+      carol = await LineClient.join(port, "carol");
+      await carol.expect("clientbob- enter");
+      await pane.waitFor("the rejoin notice", ({ rows }) => {
+        return rows.includes("Reconnected; joining as bob");
+      });
+      await pane.press("Enter");
+      await carol.expect("[bob]still typing");
+      await pane.press("C-c");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      await carol.expect("clientbob- exit");
+    } finally {
+      await pane.close();
+      await alice.close();
+      await carol?.close();
+      await first.shutdown();
+      await second?.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "select_client.ts in a terminal leaves on SIGTERM and restores the terminal",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const watcher = await joinSelect(server.addr.port);
+    const pane = await Pane.client("select_client.ts", ["127.0.0.1", String(server.addr.port)]);
+    try {
+      await enteredName(watcher);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.type("never sent");
+      await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
+      Deno.kill(await pane.pid(), "SIGTERM");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      await watcher.expect(/is offline/);
+      assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
+    } finally {
+      await pane.close();
+      await watcher.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "client.ts in a terminal with stdin piped sends, leaves, and never enters raw mode",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const alice = await LineClient.join(server.addr.port, "alice");
+    const deno = shellQuote(Deno.execPath());
+    const port = String(server.addr.port);
+    const client = `${deno} run --quiet --allow-net client.ts 127.0.0.1 ${port} bot`;
+    const pane = await Pane.start(`printf 'hi from a pipe\\n' | ${client}`);
+    try {
+      await alice.expect("[bot]hi from a pipe");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      const { rows } = await pane.screen();
+      assert.ok(rows.includes("Host Disconnected"));
+      assert.ok(!rows.some((row) => row.startsWith(">")), "no input line");
+    } finally {
+      await pane.close();
+      await alice.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "select_client.ts typing on a terminal into a file writes plain lines, erases on screen",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+    const watcher = await joinSelect(server.addr.port);
+    const out = await Deno.makeTempFile({ prefix: "groupchat_out_" });
+    const deno = shellQuote(Deno.execPath());
+    const client = `${deno} run --quiet --allow-net select_client.ts 127.0.0.1 ${server.addr.port}`;
+    const pane = await Pane.start(`${client} > ${shellQuote(out)}`);
+    try {
+      const name = await enteredName(watcher);
+      await pane.type("typed in line mode");
+      await pane.press("Enter");
+      await watcher.expect(`[${name}] : typed in line mode`);
+      await pane.waitFor("the typed line erased", ({ rows }) => {
+        return !rows.some((row) => row.includes("typed in line mode"));
+      });
+      await pane.press("C-d");
+      const ending = await pane.ending();
+      assert.equal(ending.code, 0);
+      const written = await Deno.readTextFile(out);
+      assert.ok(!written.includes("\x1b"), JSON.stringify(written));
+      assert.ok(written.includes(`\n[${name}] : typed in line mode\n`), written);
+    } finally {
+      await pane.close();
+      await Deno.remove(out);
+      await watcher.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "TerminalUi restores a real terminal when the program dies of an uncaught error",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const deno = shellQuote(Deno.execPath());
+    const module = shellQuote(new URL("../lib/terminal_ui.ts", import.meta.url).href);
+    const program = `import { TerminalUi } from ${module}; new TerminalUi().start(); ` +
+      `setTimeout(() => { throw new Error("boom"); }, 0);`;
+    const pane = await Pane.start(`${deno} eval --quiet ${shellQuote(program)}`);
+    try {
+      const ending = await pane.ending();
+      assert.equal(ending.code, 1);
+      assert.ok(restored(ending), JSON.stringify(ending));
+      const { rows } = await pane.screen();
+      assert.ok(rows.some((row) => row.includes("boom")));
+    } finally {
+      await pane.close();
+    }
+  },
+});
