@@ -28,6 +28,9 @@ export interface LineDecoderOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const INITIAL_CAPACITY = 256;
+const EMPTY = new Uint8Array(0);
+// Decoding whole lines needs no state, so every decoder can share one.
+const utf8 = new TextDecoder();
 
 /**
  * Splits a byte stream into lines. Accepts `\n` and `\r\n` endings. Invalid
@@ -50,10 +53,10 @@ const INITIAL_CAPACITY = 256;
  */
 export class LineDecoder {
   #maxLineBytes: number;
-  #buffer = new Uint8Array(INITIAL_CAPACITY);
+  // Allocated on the first partial line: thousands of quiet members need none.
+  #buffer = EMPTY;
   #length = 0;
   #discarding = false;
-  #text = new TextDecoder();
 
   /** Makes a decoder; see {@linkcode LineDecoderOptions}. */
   constructor(options: LineDecoderOptions = {}) {
@@ -128,13 +131,13 @@ export class LineDecoder {
       ? bytes.length - 1
       : bytes.length;
     if (end > this.#maxLineBytes) return LINE_TOO_LONG;
-    return this.#text.decode(bytes.subarray(0, end));
+    return utf8.decode(bytes.subarray(0, end));
   }
 
   #append(bytes: Uint8Array): void {
     const needed = this.#length + bytes.length;
     if (needed > this.#buffer.length) {
-      let capacity = this.#buffer.length * 2;
+      let capacity = Math.max(this.#buffer.length * 2, INITIAL_CAPACITY);
       while (capacity < needed) capacity *= 2;
       const grown = new Uint8Array(capacity);
       grown.set(this.#buffer.subarray(0, this.#length));

@@ -121,7 +121,7 @@ export class Member {
     if (!this.#writing) {
       this.#writing = true;
       // Start writing once the current batch of sends is done, so it goes out as one write.
-      queueMicrotask(() => void this.#drain());
+      queueMicrotask(this.#startDrain);
     }
   }
 
@@ -173,6 +173,8 @@ export class Member {
     await this.flush(timeoutMs);
     this.close(reason);
   }
+
+  #startDrain = (): void => void this.#drain();
 
   async #drain(): Promise<void> {
     try {
