@@ -74,13 +74,7 @@ export type ChatEvent =
   | { type: "closed"; member: Member }
   | { type: "stop" };
 
-/** `ip:port`, the name a member goes by here. */
-function label(member: Member): string {
-  const { hostname, port } = member.conn.remoteAddr;
-  return `${hostname}:${port}`;
-}
-
-/** `ip, port`, as the report's console wrote it. */
+/** `ip, port`, as the report's console wrote it (the name is `ip:port`, `[ip]:port` for IPv6). */
 function pair(member: Member): string {
   const { hostname, port } = member.conn.remoteAddr;
   return `${hostname}, ${port}`;
@@ -148,6 +142,15 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     }
   }
 
+  /** Closes after a last line, off the loop; shutdown waits for these. */
+  const closing = new Set<Promise<void>>();
+  function closeGracefully(member: Member, reason?: string): void {
+    const closed = member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason).then(() => {
+      closing.delete(closed);
+    });
+    closing.add(closed);
+  }
+
   async function loop(): Promise<void> {
     for await (const event of events) {
       switch (event.type) {
@@ -157,14 +160,14 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             highWaterBytes: config.highWaterBytes,
             onBacklog: room.onBacklog,
           });
-          member.name = label(member);
+          member.name = member.address; // ip:port, [ip]:port for IPv6
           const refusal = stopping
             ? "Server is shutting down"
             : admission.admit(event.conn.remoteAddr.hostname);
           if (refusal) {
             log(`Refused (${pair(member)}): ${refusal}`);
             member.sendLine(`Error: ${refusal}`);
-            void member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
+            closeGracefully(member);
             break;
           }
           room.add(member);
@@ -210,7 +213,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           listener.close();
           for (const member of room) {
             room.sendLineTo(member, SHUTDOWN_NOTICE);
-            void member.closeAfterFlush(FLUSH_ON_CLOSE_MS, "server shutdown");
+            closeGracefully(member, "server shutdown");
           }
           break;
         }
@@ -226,6 +229,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     async shutdown(): Promise<void> {
       stop.resolve({ type: "stop" });
       await running;
+      await Promise.all(closing);
     },
   };
 }

@@ -79,7 +79,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   log(`Listening on ${formatAddress(listener.addr)}`);
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,
-    onEvict: (member) => log(`${member.name} evicted: too slow`),
+    onEvict: (member) => log(`${member.name} (${member.address}) evicted: too slow`),
   });
   const admission = new Admission(config);
   const tasks = new Set<Promise<void>>();
@@ -106,6 +106,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       member.sendLine(`Error: ${refusal}`);
       return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
     }
+    let released = false;
     try {
       const lines = memberLines(member, {
         room,
@@ -115,7 +116,16 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         rateBurst: config.rateBurst,
         idleTimeoutMs: config.idleTimeoutMs,
       });
-      if (!await handshake(member, lines)) return;
+      const refused = await handshake(member, lines);
+      if (refused !== undefined) {
+        // Free the place at once; the goodbye may linger a moment.
+        log(`Refused ${member.address}: ${sanitize(refused)}`);
+        member.sendLine(`Error: ${refused}`);
+        admission.release(ip);
+        released = true;
+        return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
+      }
+      if (member.name === "") return; // gone before it said who it is
       for await (const line of lines) {
         if (line === LINE_TOO_LONG) {
           room.sendLineTo(
@@ -128,80 +138,71 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       }
       leave(member);
     } finally {
-      admission.release(ip);
+      if (!released) admission.release(ip);
       member.close();
     }
   }
 
-  /** Reads the ID, the first line. Returns `true` once the member is in the room. */
+  /**
+   * Reads the ID, the first line, and puts the member in the room under it.
+   * Returns why it was refused, if it was; a member that left first keeps
+   * its empty name.
+   */
   async function handshake(
     member: Member,
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
-  ): Promise<boolean> {
+  ): Promise<string | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), config.handshakeTimeoutMs);
     });
     const first = await Promise.race([lines.next(), timeout]);
     clearTimeout(timer);
-    let error: string | undefined;
-    if (first === "timeout") {
-      error = `No ID received within ${config.handshakeTimeoutMs} ms`;
-    } else if (first.done) {
-      return false;
-    } else if (first.value === LINE_TOO_LONG) {
-      error = "ID is too long";
-    } else {
-      const id = first.value.trim();
-      error = idError(id);
-      if (!error && !room.add(member, idKey(id))) {
-        error = `ID "${id}" is already in the room`;
-      }
-      if (!error) {
-        member.name = id;
-        log(`${id} Client connect`);
-        room.broadcastLine(`client${id}- enter`, member);
-        room.sendLineTo(member, `Server: welcome ${id}; ${whoIsHere()}; /help lists the commands`);
-        return true;
-      }
-    }
-    log(`Refused ${member.address}: ${sanitize(error)}`);
-    member.sendLine(`Error: ${error}`);
-    await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
-    return false;
+    if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
+    if (first.done) return undefined;
+    if (first.value === LINE_TOO_LONG) return "ID is too long";
+    const id = first.value.trim();
+    const error = idError(id) ??
+      (room.add(member, idKey(id)) ? undefined : `ID "${id}" is already in the room`);
+    if (error) return error;
+    member.name = id;
+    log(`${id} Client connect`);
+    room.broadcastLine(`client${id}- enter`, member);
+    room.sendLineTo(member, `Server: welcome ${id}; ${whoIsHere()}; /help lists the commands`);
+    return undefined;
   }
 
   /** Handles one line from `member`: a command or a message. Returns `false` when it quits. */
   function handleLine(member: Member, line: string): boolean {
     const prefix = `[${member.name}]`;
-    let text = sanitize(line);
     // The report's client writes its own prefix: do not stamp it twice.
-    if (text.startsWith(prefix)) text = text.slice(prefix.length);
+    const text = line.startsWith(prefix) ? line.slice(prefix.length) : line;
     const command = parseChatCommand(text);
     if (command === undefined) {
-      text = messageText(text);
-      if (text.length === 0) return true;
-      const message = prefix + text;
-      log(message);
-      room.broadcastLine(message, member);
+      const message = sanitize(messageText(text));
+      if (message.length === 0) return true;
+      log(prefix + message);
+      room.broadcastLine(prefix + message, member);
       return true;
     }
     const { name, argument } = command;
     if (name === "quit") {
-      member.close(quitReason(argument));
+      member.close(quitReason(sanitize(argument)));
       return false;
     }
     if (name === "who") room.sendLineTo(member, `Server: ${whoIsHere()}`);
     else if (name === "help") room.sendLineTo(member, helpLine(COMMANDS));
     else if (name === "me" && argument) {
-      const action = `* ${member.name} ${argument}`;
+      const action = `* ${member.name} ${sanitize(argument)}`;
       log(action);
       room.broadcastLine(action, member);
-    } else if (name === "nick") rename(member, argument);
-    else {room.sendLineTo(
+    } else if (name === "nick") rename(member, argument); // checked raw, as an ID at join is
+    else {
+      room.sendLineTo(
         member,
         `Error: unknown command ${quote(`/${name}`)}; /help lists the commands`,
-      );}
+      );
+    }
     return true;
   }
 

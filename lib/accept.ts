@@ -34,6 +34,14 @@ export async function* acceptConnections(
       if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
         return;
       }
+      // A peer that gave up before we accepted it: nothing to do, nothing to wait for.
+      if (
+        error instanceof Deno.errors.NotConnected ||
+        error instanceof Deno.errors.ConnectionReset ||
+        error instanceof Deno.errors.ConnectionAborted
+      ) {
+        continue;
+      }
       log(`Accept failed: ${error instanceof Error ? error.message : error}`);
       await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
       continue;

@@ -14,6 +14,9 @@
 import { isDisconnect } from "./errors.ts";
 import { writeAll } from "./write_all.ts";
 
+/** How long a graceful close waits for the peer to close its side, in ms. */
+export const LINGER_MS = 300;
+
 /** The default high-water mark of a member's outbound queue, in bytes. */
 export const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
 
@@ -72,6 +75,9 @@ export class Member {
   #writing = false;
   #closed = false;
   #closeReason: string | undefined;
+  #closing = false;
+  #ended = Promise.withResolvers<void>();
+  #written = 0;
   #idle: PromiseWithResolvers<void> | undefined;
   #writable: PromiseWithResolvers<void> | undefined;
   #onBacklog: MemberOptions["onBacklog"];
@@ -114,7 +120,7 @@ export class Member {
 
   /** Queues bytes for the member. Never waits; bytes sent to a closed member are dropped. */
   send(bytes: Uint8Array): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
     this.#queue.push(bytes);
     this.#queued += bytes.length;
     if (!this.#backlogged && this.#queued > this.#highWater) this.#setBacklogged(true);
@@ -137,7 +143,7 @@ export class Member {
   close(reason?: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closeReason = reason;
+    this.#closeReason ??= reason;
     this.#queue = [];
     this.#queued = 0;
     if (this.#backlogged) this.#setBacklogged(false);
@@ -147,15 +153,30 @@ export class Member {
       if (!isDisconnect(error)) throw error;
     }
     this.#idle?.resolve();
+    this.#ended.resolve();
   }
 
-  /** Resolves once everything queued so far was written, or `timeoutMs` passed, or the member closed. */
-  async flush(timeoutMs: number): Promise<void> {
-    if (!this.#writing || this.#closed) return;
-    this.#idle ??= Promise.withResolvers();
-    const timer = setTimeout(() => this.#idle?.resolve(), timeoutMs);
-    await this.#idle.promise;
-    clearTimeout(timer);
+  /**
+   * Resolves once everything queued so far was written, or the member
+   * closed, or `stallMs` passed without a single write completing (a member
+   * that is slow but still reading is given more time), or `maxMs` passed in
+   * all.
+   */
+  async flush(stallMs: number, maxMs: number = Infinity): Promise<void> {
+    const deadline = performance.now() + maxMs;
+    while (this.#writing && !this.#closed) {
+      const written = this.#written;
+      const wait = Math.min(stallMs, deadline - performance.now());
+      if (wait <= 0) return;
+      this.#idle ??= Promise.withResolvers();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = await Promise.race([
+        this.#idle.promise.then(() => false),
+        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), wait)),
+      ]);
+      clearTimeout(timer);
+      if (timedOut && this.#written === written) return;
+    }
   }
 
   /** Resolves when the member is not backlogged (or closed): for pacing what is sent to it. */
@@ -166,11 +187,31 @@ export class Member {
   }
 
   /**
-   * Lets the queue drain, for at most `timeoutMs`, then closes: for a last
-   * error line or a shutdown notice that should arrive before the close.
+   * Closes gracefully, for a last error line or a shutdown notice: lets the
+   * queue drain (see {@linkcode Member.flush}), sends FIN, and lingers up to
+   * {@linkcode LINGER_MS} for the peer to close too before closing. Closing
+   * at once would make the kernel answer the peer's unread data with a reset,
+   * which can destroy the last line before the peer reads it. Nothing more is
+   * queued meanwhile.
    */
   async closeAfterFlush(timeoutMs: number, reason?: string): Promise<void> {
-    await this.flush(timeoutMs);
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    this.#closeReason = reason;
+    await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
+    if (!this.#closed) {
+      try {
+        await this.conn.closeWrite();
+      } catch (error) {
+        if (!isDisconnect(error)) throw error;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#ended.promise,
+        new Promise((resolve) => timer = setTimeout(resolve, LINGER_MS)),
+      ]);
+      clearTimeout(timer);
+    }
     this.close(reason);
   }
 
@@ -183,6 +224,7 @@ export class Member {
         await writeAll(this.conn, batch);
         if (this.#closed) return;
         this.#queued -= batch.length;
+        this.#written++;
         if (this.#backlogged && this.#queued <= this.#lowWater) this.#setBacklogged(false);
       }
     } catch (error) {

@@ -151,7 +151,7 @@ for (const flavor of FLAVORS) {
       assert.equal(watcher.lines.filter((line) => line.endsWith("x")).length, talkers * perTalker);
       await server.expectLog(
         flavor.handshake
-          ? `${stuckId} evicted: too slow`
+          ? `${stuckId} (127.0.0.1:${stuck.conn.localAddr.port}) evicted: too slow`
           : `Client (127.0.0.1, ${stuck.conn.localAddr.port}) evicted: too slow`,
       );
       await stuck.close();

@@ -38,13 +38,6 @@ for (const flavor of FLAVORS) {
 
   Deno.test({
     name: `${flavor.name}: a flood past --max-clients is refused, then recovers`,
-    // BUG at full size, select server only (lib/member.ts, Member.flush and
-    // closeAfterFlush): with 2000 members joining (~2M entered-notices) the one
-    // event loop falls more than FLUSH_ON_CLOSE_MS behind, so the 1 s deadline
-    // of a refused connection runs out before its refusal line is written, and
-    // ~1400 of 17,000 are closed without it. With the deadline at 30 s all get
-    // it. Remove this `ignore` once fixed; at CI size the case runs and passes.
-    ignore: FULL_SCALE && !flavor.handshake,
     fn: async () => {
       const options = {
         // Admitted connections that send nothing stay, holding their places.
@@ -120,12 +113,6 @@ for (const flavor of FLAVORS) {
 
   Deno.test({
     name: `${flavor.name}: connections reset before they are accepted do not hold up the next`,
-    // BUG (lib/accept.ts, acceptConnections): accepting a connection the peer
-    // already reset fails with NotConnected (ENOTCONN, from getpeername), which
-    // is logged as "Accept failed" and waited out for ACCEPT_RETRY_MS like
-    // EMFILE. So each such connection stops all accepting for 100 ms: 50 of
-    // them keep a new member out for 5 s. Remove `ignore` once fixed.
-    ignore: true,
     fn: async () => {
       const options = { rssBound: 150 * MIB };
       await withFaultProcess(flavor, options, async ({ server, port, watcher }) => {

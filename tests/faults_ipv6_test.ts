@@ -68,7 +68,7 @@ async function joinFrom(
   const { hostname, port: localPort } = client.conn.localAddr;
   // A server on :: sees an IPv4 client as ::ffff:a.b.c.d.
   const seen = serverHost === "::" && !hostname.includes(":") ? `::ffff:${hostname}` : hostname;
-  const name = `${seen}:${localPort}`;
+  const name = seen.includes(":") ? `[${seen}]:${localPort}` : `${seen}:${localPort}`;
   await client.expect(`Client (${name}) entered room`);
   return { client, name };
 }
@@ -149,7 +149,7 @@ for (const host of ["::1", "[::1]"]) {
           const name = flavor.handshake
             ? id
             : entered.slice("Client (".length, -") entered room".length);
-          assert.match(name, flavor.handshake ? /^cli\d+$/ : /^::1:\d+$/);
+          assert.match(name, flavor.handshake ? /^cli\d+$/ : /^\[::1\]:\d+$/);
           await client.write("typed over IPv6\n");
           await watcher.client.expect(saidBy(flavor, name, "typed over IPv6"));
           const { code } = await client.exit(); // Ctrl-D

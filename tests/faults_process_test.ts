@@ -71,13 +71,6 @@ for (const flavor of FLAVORS) {
 
   Deno.test({
     name: `${flavor.name}: SIGTERM with 50 members chatting tells every one of them`,
-    // BUG (lib/member.ts, Member.closeAfterFlush): it closes the socket while
-    // the member is still sending, so there is unread input, and Linux then
-    // resets the connection (RST) and discards what the server had written but
-    // the member had not yet received: the shutdown notice, for members a few
-    // KB behind. In most runs 2 to 20 of the 50 get no notice. Remove `ignore`
-    // once fixed.
-    ignore: true,
     fn: async () => {
       const { members } = await sigtermUnderLoad(flavor);
       const untold = members.flatMap((member, i) =>

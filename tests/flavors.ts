@@ -62,10 +62,9 @@ const select: Flavor = {
     client.expect(`Client (127.0.0.1:${client.conn.localAddr.port}) entered room`),
   nameOf: (client) => `127.0.0.1:${client.conn.localAddr.port}`,
   leaveNotice: (name, reason) => {
-    const [ip, port] = [
-      name.slice(0, name.lastIndexOf(":")),
-      name.slice(name.lastIndexOf(":") + 1),
-    ];
+    // The name is ip:port or [ip]:port; the notice says (ip, port), as the report did.
+    const ip = name.slice(0, name.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
+    const port = name.slice(name.lastIndexOf(":") + 1);
     return `Client (${ip}, ${port}) is offline${reason ? ` (${reason})` : ""}`;
   },
 };

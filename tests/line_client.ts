@@ -32,7 +32,7 @@ export class LineClient {
   /** Every line received, in order. */
   readonly lines: string[] = [];
   #taken = 0;
-  #waiter: (() => void) | undefined;
+  #waiters = new Set<() => void>();
   #eof = false;
   #reading: Promise<void>;
   #paused: PromiseWithResolvers<void> | undefined;
@@ -145,21 +145,22 @@ export class LineClient {
   #changed(waitMs: number): Promise<boolean> {
     if (waitMs <= 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiter = undefined;
-        resolve(false);
-      }, waitMs);
-      this.#waiter = () => {
+      const waiter = () => {
         clearTimeout(timer);
         resolve(true);
       };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        resolve(false);
+      }, waitMs);
+      this.#waiters.add(waiter);
     });
   }
 
   #notify(): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.();
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter();
   }
 
   async #read(): Promise<void> {
