@@ -51,7 +51,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 0,
   rateLimit: 1000,
-  rateBurst: 2000,
+  rateBurst: 100,
   log: consoleLog.write,
 });
 

@@ -1,0 +1,923 @@
+/**
+ * The benchmark harness: `deno task bench` (= `deno run -A bench/bench.ts`).
+ *
+ * For each scenario it starts every server afresh on a free port, measures its start-up
+ * (launch to first successful connect), drives it with {@linkcode runLoad} from this very
+ * process, reads the serving process's memory while all members are connected, and stops it.
+ * Ours (`threaded`, `select`) and the peers (`ncat --chat`, the C `ceiling` server) run in the
+ * same pass, so their figures can be compared within one run. It prints one table and writes
+ * `results.json` and `chart.svg` to the output folder.
+ *
+ * ```sh
+ * deno task bench                               # everything, full sizes (a few minutes)
+ * deno task bench --quick                       # tiny sizes, well under a minute (CI)
+ * deno task bench --scenario burst,steady --server threaded,ceiling --out /tmp/results
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type ChartRow, renderChart } from "./chart.ts";
+import { type IdMode, type LoadResult, runLoad } from "./loadgen.ts";
+
+/** One measured run: a row of the table, before the server column. */
+interface RunSpec {
+  /** The scenario it belongs to, e.g. `"scale"`. */
+  scenario: string;
+  /** The row's label, e.g. `"scale-10000"`. */
+  name: string;
+  /** Connections. */
+  members: number;
+  /** Members that send `messages` each. */
+  senders: number;
+  /** Members that flood. */
+  flooders: number;
+  /** Messages per sender. */
+  messages: number;
+  /** Aggregate messages per second, 0 = as fast as possible. */
+  rate: number;
+  /** Bytes per line. */
+  size: number;
+  /** Hold after connecting, in milliseconds. */
+  holdMs: number;
+  /** Quiet time that ends the drain, in milliseconds. */
+  drainMs: number;
+  /** Hard limit on the load run, in milliseconds. */
+  timeoutMs: number;
+}
+
+/** A server the harness can run. */
+interface ServerSpec {
+  /** Its name on the command line and in the table. */
+  name: string;
+  /** Whether members send `u<index>` first. */
+  idMode: IdMode;
+  /** Runs with more members than this are skipped, with a note. */
+  maxMembers: number;
+  /** Members connected per barrier: under the server's listen backlog. */
+  connectWave?: number;
+  /** Why a run this large is skipped. */
+  maxMembersNote?: string;
+  /** The command that serves on `port`, `extra` appended. */
+  command(port: number, extra: string[]): { cmd: string; args: string[] };
+  /** Extra flags for one run (e.g. `--rate-limit` for the flood scenario). */
+  extraArgs(run: RunSpec): string[];
+}
+
+/** What one run of one server measured, as written to `results.json`. */
+interface RunRecord {
+  /** The scenario. */
+  scenario: string;
+  /** The row label. */
+  run: string;
+  /** The server. */
+  server: string;
+  /** Whether the run completed (it may still have lost deliveries). */
+  ok: boolean;
+  /** Why it did not complete, or was skipped. */
+  error?: string;
+  /** The load that was asked for. */
+  spec: RunSpec;
+  /** Extra flags the server got. */
+  extraArgs: string[];
+  /** How the process whose memory and CPU were read was identified. */
+  servingPid: string | null;
+  /** Launch to first successful connect, in milliseconds. */
+  startupMs: number | null;
+  /** The serving process's VmRSS while everyone was connected, in MiB. */
+  rssMiB: number | null;
+  /** The serving process's VmHWM (peak RSS) at the end, in MiB. */
+  peakRssMiB: number | null;
+  /** Server CPU time from the start of sending to the end, in seconds. */
+  serverCpuSeconds: number | null;
+  /** Server CPU nanoseconds per delivery (flood deliveries included). */
+  serverCpuNsPerDelivery: number | null;
+  /** What the load generator measured. */
+  load: LoadResult | null;
+}
+
+const ROOT = new URL("../", import.meta.url);
+const ROOT_PATH = decodeURIComponent(ROOT.pathname);
+const SHARED_BENCH_PATH = decodeURIComponent(new URL("../shared/bench/", ROOT).pathname);
+const DEFAULT_OUT = decodeURIComponent(new URL("bench/results", ROOT).pathname);
+const LOOPBACK = "127.0.0.1";
+const LINE_BYTES = 64;
+const STARTUP_POLL_MS = 2;
+const STARTUP_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 2000;
+const OUTPUT_TAIL_BYTES = 64 * 1024;
+const OUTPUT_TAIL_LINES = 3;
+const ERROR_LINE = /error|refused|evict|timed? ?out|exception|panic|uncaught|denied/i;
+const CONSOLE_ERROR_CHARS = 300;
+const CLOCK_TICKS_PER_S = 100;
+const KIB_PER_MIB = 1024;
+const MAX_CLIENTS = 20_000;
+/**
+ * `ncat --chat` announces every join to everyone and takes members in ever more slowly (28 s
+ * for 1000 here), so the runs with thousands of members skip it.
+ */
+const NCAT_MAX_MEMBERS = 1000;
+/** `ncat` listens with a backlog of 10; connecting more at once loses connections. */
+const NCAT_CONNECT_WAVE = 8;
+const MS_PER_S = 1000;
+/**
+ * Time allowed per member to connect and settle: a server that tells everyone of each join
+ * sends members² notices while they connect (50 million lines for 10000 members).
+ */
+const TIMEOUT_MS_PER_MEMBER = 15;
+
+/**
+ * Extra server flags per run; the servers will grow flags such as `--rate-limit`. The threaded
+ * server admits 10000 members by default, which the 10000-member run would just reach.
+ */
+const EXTRA_ARGS: Record<string, (run: RunSpec) => string[]> = {
+  threaded: (run) => run.scenario === "scale" ? ["--max-clients", String(MAX_CLIENTS)] : [],
+  select: (_run) => [],
+  ncat: (_run) => [],
+  ceiling: (_run) => [],
+};
+
+interface Sizes {
+  burst: { members: number; messages: number };
+  steady: { members: number; rate: number; seconds: number };
+  light: { rate: number; seconds: number };
+  scale: { members: number[]; senders: number; rate: number; seconds: number };
+  flood: { others: number; rate: number; seconds: number };
+  holdMs: number;
+  drainMs: number;
+  timeoutBaseMs: number;
+}
+
+const FULL: Sizes = {
+  burst: { members: 100, messages: 300 },
+  steady: { members: 100, rate: 5000, seconds: 3 },
+  light: { rate: 200, seconds: 3 },
+  scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
+  flood: { others: 20, rate: 100, seconds: 3 },
+  holdMs: 500,
+  drainMs: 3000,
+  timeoutBaseMs: 30_000,
+};
+
+const QUICK: Sizes = {
+  burst: { members: 20, messages: 50 },
+  steady: { members: 20, rate: 1000, seconds: 0.5 },
+  light: { rate: 200, seconds: 0.5 },
+  scale: { members: [200, 400], senders: 10, rate: 100, seconds: 0.5 },
+  flood: { others: 5, rate: 100, seconds: 0.5 },
+  holdMs: 100,
+  drainMs: 1000,
+  timeoutBaseMs: 5000,
+};
+
+/** The scenarios in the order they run. */
+const SCENARIOS = ["burst", "steady", "light", "scale", "flood"] as const;
+/** The servers in the order they run within a scenario. */
+const SERVERS = ["threaded", "select", "ncat", "ceiling"] as const;
+
+function paced(
+  sizes: Sizes,
+  scenario: string,
+  name: string,
+  load: { members: number; senders: number; flooders?: number; rate: number; seconds: number },
+): RunSpec {
+  const messages = Math.max(1, Math.round(load.rate * load.seconds / load.senders));
+  return {
+    scenario,
+    name,
+    members: load.members,
+    senders: load.senders,
+    flooders: load.flooders ?? 0,
+    messages,
+    rate: load.rate,
+    size: LINE_BYTES,
+    holdMs: sizes.holdMs + load.members / 5,
+    drainMs: sizes.drainMs,
+    timeoutMs: sizes.timeoutBaseMs + 3 * load.seconds * MS_PER_S +
+      TIMEOUT_MS_PER_MEMBER * load.members + sizes.drainMs,
+  };
+}
+
+/**
+ * The runs of one scenario at full or quick sizes.
+ * `runsOf("scale", false)` gives the runs "scale-5000" and "scale-10000".
+ *
+ * @param scenario One of {@linkcode SCENARIOS}.
+ * @param quick Whether to use the tiny sizes.
+ * @returns One spec per table row.
+ */
+function runsOf(scenario: string, quick: boolean): RunSpec[] {
+  const sizes = quick ? QUICK : FULL;
+  switch (scenario) {
+    case "burst": {
+      const { members, messages } = sizes.burst;
+      return [{
+        scenario,
+        name: "burst",
+        members,
+        senders: members,
+        flooders: 0,
+        messages,
+        rate: 0,
+        size: LINE_BYTES,
+        holdMs: sizes.holdMs + members / 5,
+        drainMs: sizes.drainMs,
+        timeoutMs: sizes.timeoutBaseMs * 2 + sizes.drainMs,
+      }];
+    }
+    case "steady": {
+      const { members, rate, seconds } = sizes.steady;
+      return [paced(sizes, scenario, "steady", { members, senders: members, rate, seconds })];
+    }
+    case "light": {
+      const { rate, seconds } = sizes.light;
+      return [paced(sizes, scenario, "light", { members: 2, senders: 2, rate, seconds })];
+    }
+    case "scale": {
+      const { senders, rate, seconds } = sizes.scale;
+      return sizes.scale.members.map((members) =>
+        paced(sizes, scenario, `scale-${members}`, { members, senders, rate, seconds })
+      );
+    }
+    case "flood": {
+      const { others, rate, seconds } = sizes.flood;
+      return [
+        paced(sizes, scenario, "flood", {
+          members: others + 1,
+          senders: others,
+          flooders: 1,
+          rate,
+          seconds,
+        }),
+        paced(sizes, scenario, "flood-baseline", {
+          members: others,
+          senders: others,
+          rate,
+          seconds,
+        }),
+      ];
+    }
+    default:
+      throw new RangeError(
+        `Unknown scenario "${scenario}": expected one of ${SCENARIOS.join(", ")}`,
+      );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a command to completion; `null` if it cannot be started at all. */
+async function capture(cmd: string, args: string[]): Promise<Deno.CommandOutput | null> {
+  try {
+    return await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+      .output();
+  } catch {
+    return null;
+  }
+}
+
+function firstLine(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes).trim().split("\n")[0] ?? "";
+}
+
+/** Free port on the loopback: bind port 0, read it, close. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The last bytes of a file, as text. */
+async function fileTail(path: string, bytes: number): Promise<string> {
+  try {
+    using file = await Deno.open(path);
+    const { size } = await file.stat();
+    await file.seek(Math.max(0, size - bytes), Deno.SeekMode.Start);
+    const buf = new Uint8Array(Math.min(size, bytes));
+    let filled = 0;
+    while (filled < buf.length) {
+      const n = await file.read(buf.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    return new TextDecoder().decode(buf.subarray(0, filled)).trim();
+  } catch {
+    return "";
+  }
+}
+
+/** Inodes of the sockets listening on `port` (IPv4 and IPv6). */
+async function listeningInodes(port: number): Promise<Set<string>> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = await Deno.readTextFile(table);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10) continue;
+      const LISTEN = "0A";
+      if (fields[3] === LISTEN && fields[1].endsWith(`:${hexPort}`)) inodes.add(fields[9]);
+    }
+  }
+  return inodes;
+}
+
+/** `pid` and its descendants, from /proc. */
+async function processTree(pid: number): Promise<number[]> {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for await (const task of Deno.readDir(`/proc/${tree[i]}/task`)) {
+        const children = await Deno.readTextFile(`/proc/${tree[i]}/task/${task.name}/children`);
+        for (const child of children.trim().split(/\s+/)) if (child) tree.push(Number(child));
+      }
+    } catch {
+      // Gone already.
+    }
+  }
+  return tree;
+}
+
+/**
+ * The process that holds the listening socket on `port`: `pid` itself or one of its
+ * descendants (a wrapper may fork the real server). Falls back to `pid`.
+ */
+async function servingPid(pid: number, port: number): Promise<{ pid: number; found: boolean }> {
+  const inodes = await listeningInodes(port);
+  if (inodes.size === 0) return { pid, found: false };
+  for (const candidate of await processTree(pid)) {
+    try {
+      for await (const fd of Deno.readDir(`/proc/${candidate}/fd`)) {
+        const target = await Deno.readLink(`/proc/${candidate}/fd/${fd.name}`).catch(() => "");
+        const match = /^socket:\[(\d+)\]$/.exec(target);
+        if (match && inodes.has(match[1])) return { pid: candidate, found: true };
+      }
+    } catch {
+      // Not ours to read, or gone.
+    }
+  }
+  return { pid, found: false };
+}
+
+/** VmRSS and VmHWM of a process, in MiB. */
+async function memoryMiB(pid: number): Promise<{ rss: number; peak: number } | null> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+    const rss = kib("VmRSS");
+    const peak = kib("VmHWM");
+    return Number.isNaN(rss) ? null : { rss: rss / KIB_PER_MIB, peak: peak / KIB_PER_MIB };
+  } catch {
+    return null;
+  }
+}
+
+/** User plus system CPU seconds of a process. */
+async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const UTIME = 11;
+    const STIME = 12;
+    return (Number(fields[UTIME]) + Number(fields[STIME])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A server process started for one run. Its output goes to a log file rather than a pipe:
+ * this process is busy generating load, and a pipe it does not drain in time would stall a
+ * server that logs every line. `sh` only redirects and `exec`s, so the PID is the server's.
+ */
+class RunningServer {
+  readonly #child: Deno.ChildProcess;
+  readonly #logPath: string;
+  #exited: Deno.CommandStatus | null = null;
+  readonly #status: Promise<Deno.CommandStatus>;
+
+  constructor(cmd: string, args: string[], logPath: string) {
+    this.#logPath = logPath;
+    this.#child = new Deno.Command("sh", {
+      args: ["-c", 'log="$1"; shift; exec "$@" >"$log" 2>&1', "sh", logPath, cmd, ...args],
+      cwd: ROOT_PATH,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    this.#status = this.#child.status.then((status) => this.#exited = status);
+  }
+
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  get exited(): Deno.CommandStatus | null {
+    return this.#exited;
+  }
+
+  /** Polls with connect attempts until the server accepts; returns the milliseconds it took. */
+  async waitUntilListening(port: number, launched: number): Promise<number> {
+    while (true) {
+      if (this.#exited !== null) {
+        throw new Error(`Server exited with code ${this.#exited.code} before listening`);
+      }
+      try {
+        const conn = await Deno.connect({ hostname: LOOPBACK, port });
+        const startupMs = performance.now() - launched;
+        conn.close();
+        return startupMs;
+      } catch {
+        if (performance.now() - launched > STARTUP_TIMEOUT_MS) {
+          throw new Error(`Server did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
+        }
+        await delay(STARTUP_POLL_MS);
+      }
+    }
+  }
+
+  /**
+   * The gist of the child's last output, for an error message: its last lines that look
+   * like errors, else its last lines.
+   */
+  async output(): Promise<string> {
+    const lines = (await fileTail(this.#logPath, OUTPUT_TAIL_BYTES)).split("\n").slice(1);
+    const errors = lines.filter((line) => ERROR_LINE.test(line));
+    return (errors.length > 0 ? errors : lines).slice(-OUTPUT_TAIL_LINES).join(" | ");
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period; also the serving process if it differs. */
+  async stop(serving: number): Promise<void> {
+    if (this.#exited === null) {
+      try {
+        this.#child.kill("SIGTERM");
+      } catch {
+        // Exited meanwhile.
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.#status, new Promise((r) => timer = setTimeout(r, STOP_GRACE_MS))]);
+      clearTimeout(timer);
+      if (this.#exited === null) {
+        try {
+          this.#child.kill("SIGKILL");
+        } catch {
+          // Exited meanwhile.
+        }
+      }
+    }
+    await this.#status;
+    if (serving !== this.pid) {
+      try {
+        Deno.kill(serving, "SIGKILL");
+      } catch {
+        // Gone with its parent.
+      }
+    }
+  }
+}
+
+function emptyRecord(run: RunSpec, server: string): RunRecord {
+  return {
+    scenario: run.scenario,
+    run: run.name,
+    server,
+    ok: false,
+    spec: run,
+    extraArgs: [],
+    servingPid: null,
+    startupMs: null,
+    rssMiB: null,
+    peakRssMiB: null,
+    serverCpuSeconds: null,
+    serverCpuNsPerDelivery: null,
+    load: null,
+  };
+}
+
+function skipped(run: RunSpec, server: string, reason: string): RunRecord {
+  return { ...emptyRecord(run, server), error: reason };
+}
+
+/** Starts `server`, measures one run against it, stops it. */
+async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promise<RunRecord> {
+  const record = emptyRecord(run, server.name);
+  record.extraArgs = server.extraArgs(run);
+  const port = freePort();
+  const { cmd, args } = server.command(port, record.extraArgs);
+  const launched = performance.now();
+  const logPath = `${tempDir}/${server.name}_${run.name}.log`;
+  const child = new RunningServer(cmd, args, logPath);
+  let serving = child.pid;
+  try {
+    record.startupMs = await child.waitUntilListening(port, launched);
+    const found = await servingPid(child.pid, port);
+    serving = found.pid;
+    record.servingPid = found.found ? "holds the listening socket" : "launched (socket not found)";
+    let cpuAtStart: number | null = null;
+    record.load = await runLoad({
+      port,
+      members: run.members,
+      senders: run.senders,
+      flooders: run.flooders,
+      messages: run.messages,
+      rate: run.rate,
+      size: run.size,
+      idMode: server.idMode,
+      connectWave: server.connectWave,
+      holdMs: run.holdMs,
+      drainMs: run.drainMs,
+      timeoutMs: run.timeoutMs,
+      onHold: async () => {
+        record.rssMiB = (await memoryMiB(serving))?.rss ?? null;
+        cpuAtStart = await cpuSeconds(serving);
+      },
+    });
+    const cpuAtEnd = await cpuSeconds(serving);
+    record.peakRssMiB = (await memoryMiB(serving))?.peak ?? null;
+    if (cpuAtStart !== null && cpuAtEnd !== null) {
+      record.serverCpuSeconds = cpuAtEnd - cpuAtStart;
+      const delivered = record.load.deliveries + record.load.floodDeliveries;
+      record.serverCpuNsPerDelivery = delivered > 0
+        ? record.serverCpuSeconds * 1e9 / delivered
+        : null;
+    }
+    record.ok = child.exited === null;
+    if (child.exited !== null) {
+      record.error = `Server exited with code ${child.exited.code} during the run`;
+    } else if (record.load.timedOut) {
+      record.error = `Run timed out after ${run.timeoutMs} ms`;
+    }
+  } catch (error) {
+    record.ok = false;
+    record.error = (error as Error).message;
+  } finally {
+    await child.stop(serving);
+  }
+  if (record.error !== undefined) {
+    const output = await child.output();
+    if (output) record.error += `; server log: ${output}`;
+  }
+  await Deno.remove(logPath).catch(() => {});
+  return record;
+}
+
+/** A note per server that cannot run here, and the specs of those that can. */
+async function prepareServers(
+  names: string[],
+  tempDir: string,
+): Promise<{ servers: ServerSpec[]; notes: string[]; versions: Record<string, string> }> {
+  const servers: ServerSpec[] = [];
+  const notes: string[] = [];
+  const versions: Record<string, string> = {};
+  const deno = Deno.execPath();
+  for (const name of names) {
+    const extraArgs = EXTRA_ARGS[name] ?? (() => []);
+    switch (name) {
+      case "threaded":
+      case "select": {
+        const script = name === "threaded" ? "server.ts" : "select_server.ts";
+        if (!await exists(`${ROOT_PATH}${script}`)) {
+          notes.push(`${name}: skipped, ${script} is missing`);
+          break;
+        }
+        const maxClients = name === "select" ? ["--max-clients", String(MAX_CLIENTS)] : [];
+        servers.push({
+          name,
+          idMode: name === "threaded" ? "id" : "noid",
+          maxMembers: Infinity,
+          command: (port, extra) => ({
+            cmd: deno,
+            args: ["run", "--allow-net", script, String(port), "--host", LOOPBACK, ...maxClients]
+              .concat(extra),
+          }),
+          extraArgs,
+        });
+        versions[name] = `deno ${Deno.version.deno} ${script}`;
+        break;
+      }
+      case "ncat": {
+        const output = await capture("ncat", ["--version"]);
+        if (output === null || !output.success) {
+          notes.push("ncat: skipped, ncat is not installed (apt-get install ncat)");
+          break;
+        }
+        versions.ncat = firstLine(output.stderr) || firstLine(output.stdout);
+        servers.push({
+          name,
+          idMode: "noid",
+          maxMembers: NCAT_MAX_MEMBERS,
+          maxMembersNote: "ncat --chat took 28 s to take 1000 members in",
+          connectWave: NCAT_CONNECT_WAVE,
+          command: (port, extra) => ({
+            cmd: "ncat",
+            args: ["--chat", "-l", LOOPBACK, String(port), "--max-conns", String(MAX_CLIENTS)]
+              .concat(extra),
+          }),
+          extraArgs,
+        });
+        break;
+      }
+      case "ceiling": {
+        const source = `${SHARED_BENCH_PATH}ceiling_server.c`;
+        const binary = `${tempDir}/ceiling_server`;
+        if (!await exists(source)) {
+          notes.push(`ceiling: skipped, "${source}" is missing`);
+          break;
+        }
+        let built = false;
+        for (const compiler of ["gcc", "cc", "clang"]) {
+          const output = await capture(compiler, ["-O2", "-o", binary, source]);
+          if (output === null) continue;
+          if (!output.success) {
+            notes.push(`ceiling: skipped, ${compiler} failed: ${firstLine(output.stderr)}`);
+            built = true; // A compiler exists; do not try the others.
+            break;
+          }
+          const version = await capture(compiler, ["--version"]);
+          versions.ceiling = `ceiling_server.c built with ${
+            version ? firstLine(version.stdout) : compiler
+          } -O2`;
+          servers.push({
+            name,
+            idMode: "noid",
+            maxMembers: Infinity,
+            command: (port, extra) => ({ cmd: binary, args: [String(port), ...extra] }),
+            extraArgs,
+          });
+          built = true;
+          break;
+        }
+        if (!built) notes.push("ceiling: skipped, no C compiler (gcc, cc or clang) found");
+        break;
+      }
+      default:
+        throw new RangeError(`Unknown server "${name}": expected one of ${SERVERS.join(", ")}`);
+    }
+  }
+  return { servers, notes, versions };
+}
+
+/** Launches each Deno server once so that start-up is measured with a warm module cache. */
+async function warmUp(servers: ServerSpec[], tempDir: string): Promise<void> {
+  for (const server of servers) {
+    if (server.name !== "threaded" && server.name !== "select") continue;
+    const port = freePort();
+    const { cmd, args } = server.command(port, []);
+    const child = new RunningServer(cmd, args, `${tempDir}/${server.name}_warm_up.log`);
+    try {
+      await child.waitUntilListening(port, performance.now());
+    } catch {
+      // Its runs will report the failure.
+    } finally {
+      await child.stop(child.pid);
+    }
+  }
+}
+
+async function machineInfo(
+  versions: Record<string, string>,
+  loadAtStart: number[],
+): Promise<Record<string, unknown>> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const memKiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)?.[1]);
+  return {
+    nproc: navigator.hardwareConcurrency,
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown",
+    memoryMiB: Number.isNaN(memKiB) ? null : Math.round(memKiB / KIB_PER_MIB),
+    os: `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    servers: versions,
+    // Other work on the machine skews every figure; compare ratios within one run.
+    loadAverage1mAtStart: loadAtStart[0],
+    loadAverage1mAtEnd: Deno.loadavg()[0],
+    date: new Date().toISOString(),
+  };
+}
+
+function formatRate(value: number): string {
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(0)}k`;
+  return value.toFixed(0);
+}
+
+function formatNumber(value: number | null | undefined, digits: number): string {
+  return value === null || value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits);
+}
+
+/**
+ * The table of results, one row per run and server.
+
+ *
+ * @param records What {@linkcode measure} returned for each run and server.
+ * @returns A plain-text table.
+ */
+function formatTable(records: RunRecord[]): string {
+  const header = [
+    "scenario",
+    "server",
+    "deliv/s",
+    "lost",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "RSS MiB",
+    "start ms",
+    "cpu ns/d",
+  ];
+  const rows = records.map((r) => {
+    const load = r.load;
+    return [
+      r.run,
+      r.server,
+      load ? formatRate(load.deliveriesPerSec) : "-",
+      load ? String(load.lost) : "-",
+      formatNumber(load?.latencyMs.p50, 2),
+      formatNumber(load?.latencyMs.p90, 2),
+      formatNumber(load?.latencyMs.p99, 2),
+      formatNumber(r.rssMiB, 1),
+      formatNumber(r.startupMs, 0),
+      formatNumber(r.serverCpuNsPerDelivery, 0),
+    ];
+  });
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i].length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The flood check per server: others' p99 with the flooder at most twice the baseline's. */
+function floodChecks(records: RunRecord[]): Record<string, unknown>[] {
+  const checks = [];
+  for (const flood of records.filter((r) => r.run === "flood" && r.load)) {
+    const baseline = records.find((r) =>
+      r.run === "flood-baseline" && r.server === flood.server && r.load
+    );
+    if (!baseline?.load || !flood.load) continue;
+    const p99 = flood.load.latencyMs.p99;
+    const baselineP99 = baseline.load.latencyMs.p99;
+    checks.push({
+      server: flood.server,
+      check: "others' p99 with a flooder <= 2x baseline p99",
+      p99Ms: p99,
+      baselineP99Ms: baselineP99,
+      ratio: p99 / baselineP99,
+      othersLost: flood.load.lost,
+      floodDeliveries: flood.load.floodDeliveries,
+      pass: p99 <= 2 * baselineP99 && flood.load.lost === 0,
+    });
+  }
+  return checks;
+}
+
+function chartRows(records: RunRecord[]): ChartRow[] {
+  return records.map((r) => ({
+    run: r.run,
+    server: r.server,
+    deliveriesPerSec: r.load && r.load.deliveries > 0 ? r.load.deliveriesPerSec : null,
+    p99Ms: r.load && !Number.isNaN(r.load.latencyMs.p99) ? r.load.latencyMs.p99 : null,
+    lost: r.load?.lost ?? 0,
+  }));
+}
+
+function splitList(value: string | undefined, all: readonly string[]): string[] {
+  if (value === undefined || value === "" || value === "all") return [...all];
+  return value.split(",").map((item) => item.trim()).filter((item) => item);
+}
+
+const USAGE = `usage: deno task bench [--scenario LIST] [--server LIST] [--quick] [--out DIR]
+  --scenario LIST  comma list of ${SCENARIOS.join(", ")} (default all)
+  --server LIST    comma list of ${SERVERS.join(", ")} (default all)
+  --quick          tiny sizes, well under a minute
+  --out DIR        where results.json and chart.svg go (default bench/results)`;
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: "string" },
+      server: { type: "string" },
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const quick = values.quick ?? false;
+  const scenarios = splitList(values.scenario, SCENARIOS);
+  const runs = scenarios.flatMap((scenario) => runsOf(scenario, quick));
+  const serverNames = splitList(values.server, SERVERS);
+  const outDir = values.out ?? DEFAULT_OUT;
+
+  const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
+  const records: RunRecord[] = [];
+  let notes: string[] = [];
+  let versions: Record<string, string> = {};
+  const started = performance.now();
+  const loadAtStart = Deno.loadavg();
+  try {
+    const prepared = await prepareServers(serverNames, tempDir);
+    notes = prepared.notes;
+    versions = prepared.versions;
+    for (const note of notes) console.log(`note: ${note}`);
+    await warmUp(prepared.servers, tempDir);
+    for (const run of runs) {
+      for (const server of prepared.servers) {
+        const label = `${run.name} × ${server.name}`;
+        if (run.members > server.maxMembers) {
+          const reason = `skipped, ${run.members} members > ${server.maxMembers}: ` +
+            (server.maxMembersNote ?? "too many for this server");
+          console.log(`${label}: ${reason}`);
+          records.push(skipped(run, server.name, reason));
+          continue;
+        }
+        const record = await measure(server, run, tempDir);
+        records.push(record);
+        const load = record.load;
+        console.log(
+          `${label}: ` + (load
+            ? `${formatRate(load.deliveriesPerSec)} deliveries/s, lost ${load.lost}, ` +
+              `p99 ${formatNumber(load.latencyMs.p99, 2)} ms, connect ` +
+              `${formatNumber(load.connectMs, 0)} ms, ready ${formatNumber(load.readyMs, 0)} ms` +
+              (load.unready > 0 ? ` (${load.unready} never ready)` : "") +
+              (load.disconnected > 0 ? `, ${load.disconnected} disconnected` : "")
+            : "no result") +
+            (record.error ? ` (${record.error.slice(0, CONSOLE_ERROR_CHARS)})` : ""),
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  }
+
+  console.log();
+  console.log(formatTable(records));
+  const checks = floodChecks(records);
+  for (const check of checks) {
+    console.log(
+      `flood check, ${check.server}: others' p99 ${formatNumber(check.p99Ms as number, 2)} ms ` +
+        `vs baseline ${formatNumber(check.baselineP99Ms as number, 2)} ms, ` +
+        `lost ${check.othersLost}: ${check.pass ? "pass" : "FAIL"} (<= 2x, none lost)`,
+    );
+  }
+  for (const note of notes) console.log(`note: ${note}`);
+  const failed = records.filter((r) => r.error !== undefined);
+  for (const r of failed) {
+    console.log(`${r.run} × ${r.server}: ${r.error?.slice(0, CONSOLE_ERROR_CHARS)}`);
+  }
+
+  await Deno.mkdir(outDir, { recursive: true });
+  const results = {
+    machine: await machineInfo(versions, loadAtStart),
+    options: { quick, scenarios, servers: serverNames },
+    seconds: (performance.now() - started) / MS_PER_S,
+    notes,
+    runs: records,
+    checks,
+  };
+  await Deno.writeTextFile(`${outDir}/results.json`, JSON.stringify(results, null, 2) + "\n");
+  await Deno.writeTextFile(
+    `${outDir}/chart.svg`,
+    renderChart(chartRows(records), {
+      title: `groupchat bench${quick ? " (quick)" : ""}: ${results.machine.nproc} cores, ` +
+        `${results.machine.cpuModel}, deno ${Deno.version.deno}`,
+    }),
+  );
+  console.log(`wrote ${outDir}/results.json and ${outDir}/chart.svg`);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
