@@ -8,8 +8,11 @@
 export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /**
- * Resolves with the first of `signals` to arrive, then stops listening, so
- * the signal's default action (exiting) applies again afterwards.
+ * Resolves with the first of `signals` to arrive. It keeps listening
+ * afterwards, so a second Ctrl-C or SIGTERM during the (bounded) clean exit
+ * that follows cannot kill the process half-way, with a terminal left in raw
+ * mode or members left without their notice. The programs end with
+ * `Deno.exit`, which the listeners do not hold up.
  *
  * @example Usage
  * ```ts ignore
@@ -21,13 +24,6 @@ export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
  */
 export function untilSignal(signals: readonly Deno.Signal[] = STOP_SIGNALS): Promise<Deno.Signal> {
   return new Promise((resolve) => {
-    const handlers = signals.map((signal) => {
-      const handler = () => {
-        signals.forEach((each, i) => Deno.removeSignalListener(each, handlers[i]));
-        resolve(signal);
-      };
-      Deno.addSignalListener(signal, handler);
-      return handler;
-    });
+    for (const signal of signals) Deno.addSignalListener(signal, () => resolve(signal));
   });
 }
