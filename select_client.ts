@@ -30,7 +30,8 @@ import {
 } from "./lib/cli.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { Member } from "./lib/member.ts";
-import { Selector } from "./lib/select.ts";
+import { ignoringDisconnect } from "./lib/errors.ts";
+import { once, Selector } from "./lib/select.ts";
 import { untilSignal } from "./lib/signals.ts";
 import { lineInput, type LineReader } from "./lib/terminal_input.ts";
 import {
@@ -222,18 +223,8 @@ function eraseTypedLine(): void {
 /** Sends what is queued, closes our side, and waits a while for the server to close. */
 async function leave(server: Member): Promise<void> {
   await server.flush(LEAVE_TIMEOUT_MS);
-  try {
-    await server.conn.closeWrite();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotConnected || error instanceof Deno.errors.BadResource)) {
-      throw error;
-    }
-  }
+  await ignoringDisconnect(() => server.conn.closeWrite());
   await new Promise((resolve) => setTimeout(resolve, LEAVE_TIMEOUT_MS));
-}
-
-async function* once<T>(promise: Promise<T>): AsyncGenerator<T> {
-  yield await promise;
 }
 
 const COMMAND: CommandSpec = {

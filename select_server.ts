@@ -53,7 +53,7 @@ import {
   parseChatCommand,
   quitReason,
 } from "./lib/chat_command.ts";
-import { Selector } from "./lib/select.ts";
+import { once, Selector } from "./lib/select.ts";
 import {
   DEFAULT_SERVER_OPTIONS,
   SERVER_OPTION_SPECS,
@@ -240,10 +240,6 @@ async function* accepted(
   log: (line: string) => void,
 ): AsyncGenerator<ChatEvent> {
   for await (const conn of acceptConnections(listener, log)) yield { type: "accepted", conn };
-}
-
-async function* once<T>(promise: Promise<T>): AsyncGenerator<T> {
-  yield await promise;
 }
 
 const COMMAND: CommandSpec = {

@@ -313,3 +313,21 @@ export class Selector<T> implements AsyncIterableIterator<T> {
     waiter.resolve({ done: false, value: ready.value });
   }
 }
+
+/**
+ * A source of one value: what `promise` resolves to. For adding a single
+ * future event, like a stop request or a signal, to a {@linkcode Selector}.
+ *
+ * @example Usage
+ * ```ts
+ * import { once, Selector } from "./select.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const events = new Selector<string>({ endWhenEmpty: true });
+ * events.add(once(Promise.resolve("stop")));
+ * for await (const event of events) assert.equal(event, "stop");
+ * ```
+ */
+export async function* once<T>(promise: Promise<T>): AsyncGenerator<T, void, void> {
+  yield await promise;
+}
