@@ -291,8 +291,7 @@ export async function main(args: string[]): Promise<number> {
   options.port = positionals[0] === undefined ? DEFAULT_PORT : parsePort(positionals[0]);
   if (options.maxClients === undefined) options.maxClients = await askMaxClients();
   if (options.maxClients === undefined) delete options.maxClients;
-  const target = `${options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname}:${options.port}`;
-  return await serveUntilSignal(() => startSelectServer(options), target);
+  return await serveUntilSignal(() => startSelectServer(options), options);
 }
 
 if (import.meta.main) runMain(main, COMMAND);

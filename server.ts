@@ -287,8 +287,7 @@ export async function main(args: string[]): Promise<number> {
   if (typeof values["partial-line-ms"] === "string") {
     options.partialLineMs = parseInteger(values["partial-line-ms"], "--partial-line-ms");
   }
-  const target = `${options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname}:${options.port}`;
-  return await serveUntilSignal(() => startServer(options), target);
+  return await serveUntilSignal(() => startServer(options), options);
 }
 
 if (import.meta.main) runMain(main, COMMAND);

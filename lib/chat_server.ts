@@ -7,7 +7,9 @@
 
 import { describeNetworkError, FatalError } from "./cli.ts";
 import { consoleLog } from "./console_log.ts";
+import { formatAddress } from "./member.ts";
 import { type Room } from "./room.ts";
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "./server_options.ts";
 import { untilSignal } from "./signals.ts";
 
 /** The line every member gets when the server shuts down. */
@@ -29,23 +31,32 @@ export interface ChatServer {
 /**
  * Starts a server with `start`, runs it until SIGINT or SIGTERM, shuts it
  * down and returns exit status 0. A failure to listen becomes one line
- * (a {@linkcode FatalError}) naming `target`.
+ * (a {@linkcode FatalError}) naming the address in `options`.
  *
  * @example Usage
  * ```ts ignore
  * import { serveUntilSignal } from "./chat_server.ts";
  * import { startServer } from "../server.ts";
  *
- * Deno.exit(await serveUntilSignal(() => startServer({ port: 1234 }), "0.0.0.0:1234"));
+ * const options = { port: 1234 };
+ * Deno.exit(await serveUntilSignal(() => startServer(options), options));
  * ```
  */
-export async function serveUntilSignal(start: () => ChatServer, target: string): Promise<number> {
+export async function serveUntilSignal(
+  start: () => ChatServer,
+  options: Partial<Pick<ServerOptions, "hostname" | "port">>,
+): Promise<number> {
   // Listen for signals first: one that comes as soon as the server says it is up must count.
   const stopped = untilSignal();
   let server: ChatServer;
   try {
     server = start();
   } catch (error) {
+    const target = formatAddress({
+      transport: "tcp",
+      hostname: options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname,
+      port: options.port ?? DEFAULT_SERVER_OPTIONS.port,
+    });
     const message = describeNetworkError(error, target);
     if (message) throw new FatalError(message, { cause: error });
     throw error;
