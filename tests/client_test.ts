@@ -2,18 +2,15 @@
  * client.ts and server.ts as real subprocesses: the way users run them.
  */
 import assert from "node:assert/strict";
-import { startServer } from "../server.ts";
+import { startServer, type ThreadedServerOptions } from "../server.ts";
+import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 import { Script } from "./script.ts";
 
-async function withServer(body: (port: number) => Promise<void>): Promise<void> {
-  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-  try {
-    await body(server.addr.port);
-  } finally {
-    await server.shutdown();
-  }
-}
+const withServer = (
+  body: (port: number, log: string[]) => Promise<void>,
+  options?: Partial<ThreadedServerOptions>,
+) => withFlavorServer(startServer, body, options);
 
 /** Starts client.ts as `id` and waits until `watcher` sees it enter. */
 async function startClient(port: number, id: string, watcher: LineClient): Promise<Script> {

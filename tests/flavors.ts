@@ -71,3 +71,26 @@ const select: Flavor = {
 
 /** Every server flavor under test. */
 export const FLAVORS: Flavor[] = [threaded, select];
+
+/**
+ * Starts a server with `start` on a free loopback port, its console kept in
+ * `log`, runs `body`, and always shuts the server down.
+ */
+export async function withServer<O extends Partial<ServerOptions>>(
+  start: (options: O) => ServerUnderTest,
+  body: (port: number, log: string[]) => Promise<void>,
+  options?: O,
+): Promise<void> {
+  const log: string[] = [];
+  const server = start({
+    hostname: "127.0.0.1",
+    port: 0,
+    log: (line: string) => log.push(line),
+    ...options,
+  } as O);
+  try {
+    await body(server.addr.port, log);
+  } finally {
+    await server.shutdown();
+  }
+}

@@ -4,26 +4,14 @@
 import assert from "node:assert/strict";
 import { startSelectServer } from "../select_server.ts";
 import { type ServerOptions } from "../lib/server_options.ts";
+import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 import { Script } from "./script.ts";
 
-async function withServer(
+const withServer = (
   body: (port: number, log: string[]) => Promise<void>,
-  options: Partial<ServerOptions> = {},
-): Promise<void> {
-  const log: string[] = [];
-  const server = startSelectServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    log: (line) => log.push(line),
-    ...options,
-  });
-  try {
-    await body(server.addr.port, log);
-  } finally {
-    await server.shutdown();
-  }
-}
+  options?: Partial<ServerOptions>,
+) => withFlavorServer(startSelectServer, body, options);
 
 const name = (client: LineClient) => `127.0.0.1:${client.conn.localAddr.port}`;
 const pair = (client: LineClient) => `127.0.0.1, ${client.conn.localAddr.port}`;

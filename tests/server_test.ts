@@ -1,25 +1,12 @@
 import assert from "node:assert/strict";
 import { startServer, type ThreadedServerOptions } from "../server.ts";
+import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 
-/** Starts a quiet server on a free port, runs `body`, and always shuts it down. */
-async function withServer(
+const withServer = (
   body: (port: number, log: string[]) => Promise<void>,
-  options: Partial<ThreadedServerOptions> = {},
-): Promise<void> {
-  const log: string[] = [];
-  const server = startServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    log: (line) => log.push(line),
-    ...options,
-  });
-  try {
-    await body(server.addr.port, log);
-  } finally {
-    await server.shutdown();
-  }
-}
+  options?: Partial<ThreadedServerOptions>,
+) => withFlavorServer(startServer, body, options);
 
 /** Joins `ids` in order, each waiting until the previous one is announced. */
 async function joinAll(port: number, ids: string[]): Promise<LineClient[]> {
