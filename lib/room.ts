@@ -84,11 +84,6 @@ export class Room {
     return this.#members.values();
   }
 
-  /** The member under `key`, if any. */
-  get(key: string): Member | undefined {
-    return this.#members.get(key);
-  }
-
   /** Adds `member` under `key`; returns `false`, changing nothing, when the key is taken. */
   add(member: Member, key: string = member.name): boolean {
     if (this.#members.has(key)) return false;
@@ -114,19 +109,10 @@ export class Room {
   }
 
   /**
-   * Queues `bytes` for every member but `except`. Never waits. Lines
-   * broadcast in one turn of the event loop are gathered into one buffer and
-   * handed to every member at once (see {@linkcode Room.flush}).
+   * Queues one line for every member but `except`. Never waits. The text is
+   * encoded once, straight into the batch; lines broadcast in one turn of the
+   * event loop are handed to every member at once (see {@linkcode Room.flush}).
    */
-  broadcast(bytes: Uint8Array, except?: Member): void {
-    this.#reserve(bytes.length);
-    const start = this.#length;
-    this.#batch.set(bytes, start);
-    this.#length += bytes.length;
-    this.#appended(start, except);
-  }
-
-  /** Encodes `text` straight into the batch, once for everyone, and broadcasts it. */
   broadcastLine(text: string, except?: Member): void {
     this.#reserve(text.length * 3 + 1);
     const start = this.#length;
