@@ -18,6 +18,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Changes } from "./changes.ts";
 import net from "node:net";
 import { once } from "node:events";
 import { type Flavor, type ServerUnderTest } from "./flavors.ts";
@@ -510,7 +511,7 @@ export class ServerProcess {
   messages = 0;
   readonly stderr: string[] = [];
   readonly status: Promise<Deno.CommandStatus>;
-  #changed: (() => void) | undefined;
+  #changes = new Changes();
   #exited = false;
 
   private constructor(child: Deno.ChildProcess, port: number) {
@@ -525,7 +526,7 @@ export class ServerProcess {
     ]);
     this.status = reading.then(() => child.status).finally(() => {
       this.#exited = true;
-      this.#changed?.();
+      this.#changes.notify();
     });
   }
 
@@ -590,7 +591,7 @@ export class ServerProcess {
     while (true) {
       const line = this.log.find(matches);
       if (line !== undefined) return line;
-      if (this.#exited || !await this.#wait(deadline - Date.now())) {
+      if (this.#exited || !await this.#changes.wait(deadline - Date.now())) {
         throw new Error(
           `No console line matching ${pattern}; last: ${JSON.stringify(this.log.slice(-5))}, ` +
             `stderr: ${JSON.stringify(this.stderr.slice(-5))}`,
@@ -615,28 +616,13 @@ export class ServerProcess {
     return await this.status;
   }
 
-  #wait(waitMs: number): Promise<boolean> {
-    if (waitMs <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#changed = undefined;
-        resolve(false);
-      }, waitMs);
-      this.#changed = () => {
-        this.#changed = undefined;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  }
-
   async #collect(stream: ReadableStream<Uint8Array>, take: (line: string) => void) {
     let partial = "";
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       const parts = (partial + text).split("\n");
       partial = parts.pop()!;
       parts.forEach(take);
-      this.#changed?.();
+      this.#changes.notify();
     }
     if (partial) take(partial);
   }
@@ -665,7 +651,7 @@ export class Tally {
   readonly notices: string[] = [];
   #eof = false;
   #reading: Promise<void>;
-  #changed: (() => void) | undefined;
+  #changes = new Changes();
 
   /** Reads `conn` with a buffer of `bufferSize` bytes: small for many idle connections. */
   constructor(readonly conn: Deno.TcpConn, bufferSize = 64 * 1024) {
@@ -690,7 +676,7 @@ export class Tally {
     const deadline = Date.now() + waitMs;
     while (!check()) {
       if (this.#eof) throw new Error(`Closed while waiting for ${what}`);
-      if (!await this.#wait(deadline - Date.now())) {
+      if (!await this.#changes.wait(deadline - Date.now())) {
         throw new Error(`Timed out waiting for ${what}; notices: ${this.notices.slice(-3)}`);
       }
     }
@@ -700,7 +686,7 @@ export class Tally {
   async untilClosed(waitMs = WAIT_MS): Promise<void> {
     const deadline = Date.now() + waitMs;
     while (!this.#eof) {
-      if (!await this.#wait(deadline - Date.now())) {
+      if (!await this.#changes.wait(deadline - Date.now())) {
         throw new Error("Timed out waiting for the server to close the connection");
       }
     }
@@ -714,21 +700,6 @@ export class Tally {
       if (!(error instanceof Deno.errors.BadResource)) throw error;
     }
     await this.#reading;
-  }
-
-  #wait(waitMs: number): Promise<boolean> {
-    if (waitMs <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#changed = undefined;
-        resolve(false);
-      }, waitMs);
-      this.#changed = () => {
-        this.#changed = undefined;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
   }
 
   async #read(bufferSize: number): Promise<void> {
@@ -766,7 +737,7 @@ export class Tally {
           start = end + 1;
         }
         last = chunk[count - 1];
-        this.#changed?.();
+        this.#changes.notify();
       }
     } catch (error) {
       if (!isDisconnect(error)) throw error;
@@ -774,7 +745,7 @@ export class Tally {
     }
     this.endedAt = performance.now();
     this.#eof = true;
-    this.#changed?.();
+    this.#changes.notify();
   }
 
   /** Checks a chunk for invalid UTF-8 and control codes, with the platform's decoder. */

@@ -7,6 +7,7 @@
 
 import { isDisconnect } from "../lib/errors.ts";
 import { writeAll } from "../lib/write_all.ts";
+import { Changes } from "./changes.ts";
 
 /** How long a test waits for an expected line before it fails, in ms. */
 export const WAIT_MS = 10_000;
@@ -32,7 +33,7 @@ export class LineClient {
   /** Every line received, in order. */
   readonly lines: string[] = [];
   #taken = 0;
-  #waiters = new Set<() => void>();
+  #changes = new Changes();
   #eof = false;
   #reading: Promise<void>;
   #paused: PromiseWithResolvers<void> | undefined;
@@ -95,7 +96,7 @@ export class LineClient {
         if (matches(line)) return line;
       }
       if (this.#eof) throw new Error(`Connection closed while waiting for ${pattern}`);
-      if (!await this.#changed(deadline - Date.now())) {
+      if (!await this.#changes.wait(deadline - Date.now())) {
         throw new Error(
           `Timed out waiting for ${pattern}; last lines: ${JSON.stringify(this.lines.slice(-5))}`,
         );
@@ -107,7 +108,7 @@ export class LineClient {
   async expectClose(waitMs = WAIT_MS): Promise<string[]> {
     const deadline = Date.now() + waitMs;
     while (!this.#eof) {
-      if (!await this.#changed(deadline - Date.now())) {
+      if (!await this.#changes.wait(deadline - Date.now())) {
         throw new Error("Timed out waiting for the server to close the connection");
       }
     }
@@ -125,7 +126,7 @@ export class LineClient {
       }
       if (seen >= count) return;
       if (this.#eof) throw new Error(`Closed after ${seen} of ${count} lines`);
-      if (!await this.#changed(deadline - Date.now())) {
+      if (!await this.#changes.wait(deadline - Date.now())) {
         throw new Error(`Timed out with ${seen} of ${count} lines`);
       }
     }
@@ -142,27 +143,6 @@ export class LineClient {
     await this.#reading;
   }
 
-  #changed(waitMs: number): Promise<boolean> {
-    if (waitMs <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const waiter = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        resolve(false);
-      }, waitMs);
-      this.#waiters.add(waiter);
-    });
-  }
-
-  #notify(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const waiter of waiters) waiter();
-  }
-
   async #read(): Promise<void> {
     if (this.#paused) await this.#paused.promise;
     const decoder = new TextDecoder();
@@ -177,13 +157,13 @@ export class LineClient {
         partial = parts.pop()!;
         if (parts.length > 0) {
           for (const part of parts) this.lines.push(part);
-          this.#notify();
+          this.#changes.notify();
         }
       }
     } catch (error) {
       if (!isDisconnect(error)) throw error;
     }
     this.#eof = true;
-    this.#notify();
+    this.#changes.notify();
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { WAIT_MS } from "./line_client.ts";
+import { Changes } from "./changes.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -28,7 +29,7 @@ export class Script {
   readonly status: Promise<Deno.CommandStatus>;
   #taken = 0;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #changed: (() => void) | undefined;
+  #changes = new Changes();
   #reading: Promise<void>;
   #ended = false;
 
@@ -40,7 +41,7 @@ export class Script {
       this.#collect(process.stderr, this.stderr),
     ]).then(() => {
       this.#ended = true;
-      this.#changed?.();
+      this.#changes.notify();
     });
     this.status = this.#reading.then(() => process.status);
   }
@@ -79,7 +80,7 @@ export class Script {
         const line = this.stdout[this.#taken++];
         if (matches(line)) return line;
       }
-      if (this.#ended || !await this.#wait(deadline - Date.now())) {
+      if (this.#ended || !await this.#changes.wait(deadline - Date.now())) {
         throw new Error(
           `No line matching ${pattern}; stdout: ${JSON.stringify(this.stdout)}, stderr: ${
             JSON.stringify(this.stderr)
@@ -103,24 +104,13 @@ export class Script {
     return { code, stdout: this.stdout, stderr: this.stderr };
   }
 
-  #wait(waitMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), Math.max(0, waitMs));
-      this.#changed = () => {
-        this.#changed = undefined;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  }
-
   async #collect(stream: ReadableStream<Uint8Array>, lines: string[]): Promise<void> {
     let partial = "";
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       const parts = (partial + text).split("\n");
       partial = parts.pop()!;
       lines.push(...parts);
-      this.#changed?.();
+      this.#changes.notify();
     }
     if (partial) lines.push(partial);
   }
