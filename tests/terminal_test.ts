@@ -561,6 +561,13 @@ function restored({ stty, cursorShown }: Ending): boolean {
     cursorShown;
 }
 
+/** Waits for the client in `pane` to exit with `code`, and checks it restored the terminal. */
+async function expectRestoredExit(pane: Pane, code: number): Promise<void> {
+  const ending = await pane.ending();
+  assert.equal(ending.code, code);
+  assert.ok(restored(ending), JSON.stringify(ending));
+}
+
 /** The SGR sequences that set a color. */
 const COLOR = /\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])(?:;[0-9;]*)?m/;
 
@@ -595,9 +602,7 @@ Deno.test({
 
       await pane.type("half a thought");
       await pane.press("C-c");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 0);
       await alice.expect("clientbob- exit");
       const { rows } = await pane.screen();
       assert.ok(rows.includes("Host Disconnected"));
@@ -656,9 +661,7 @@ Deno.test({
       assert.match(colored, COLOR, "names are colored");
 
       await pane.press("C-c");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 0);
       await watcher.expect(/is offline/);
     } finally {
       await pane.close();
@@ -685,9 +688,7 @@ Deno.test({
       const { rows } = await pane.screen(true);
       assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
       await server.shutdown();
-      const ending = await pane.ending();
-      assert.equal(ending.code, 1);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 1);
       const after = await pane.screen();
       assert.ok(after.rows.includes("Host Disconnected"));
     } finally {
@@ -717,9 +718,7 @@ Deno.test({
       assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
       await pane.type("/quit see you");
       await pane.press("Enter");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 0);
       await watcher.expect(/is offline/);
     } finally {
       await pane.close();
@@ -757,9 +756,7 @@ Deno.test({
       await pane.press("Enter");
       await carol.expect("[bob]still typing");
       await pane.press("C-c");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 0);
       await carol.expect("clientbob- exit");
     } finally {
       await pane.close();
@@ -784,9 +781,7 @@ Deno.test({
       await pane.type("never sent");
       await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
       Deno.kill(await pane.pid(), "SIGTERM");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 0);
       await watcher.expect(/is offline/);
       assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
     } finally {
@@ -809,9 +804,7 @@ Deno.test({
     const pane = await Pane.start(`printf 'hi from a pipe\\n' | ${client}`);
     try {
       await alice.expect("[bot]hi from a pipe");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 0);
       const { rows } = await pane.screen();
       assert.ok(rows.includes("Host Disconnected"));
       assert.ok(!rows.some((row) => row.startsWith(">")), "no input line");
@@ -866,9 +859,7 @@ Deno.test({
       `setTimeout(() => { throw new Error("boom"); }, 0);`;
     const pane = await Pane.start(`${deno} eval --quiet ${shellQuote(program)}`);
     try {
-      const ending = await pane.ending();
-      assert.equal(ending.code, 1);
-      assert.ok(restored(ending), JSON.stringify(ending));
+      await expectRestoredExit(pane, 1);
       const { rows } = await pane.screen();
       assert.ok(rows.some((row) => row.includes("boom")));
     } finally {
