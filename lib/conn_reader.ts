@@ -17,11 +17,62 @@ export const INITIAL_READ_BYTES = 1024;
 /** The largest read buffer a busy connection grows to, in bytes. */
 export const MAX_READ_BYTES = 64 * 1024;
 
+/** Anything with Deno's `read(p)`: a connection, stdin. */
+export interface Reader {
+  /** Reads into `p`; resolves to the byte count, or `null` at end of stream. */
+  read(p: Uint8Array): Promise<number | null>;
+}
+
 /**
- * Yields the bytes read from `reader` until end of stream or disconnect. Each
- * chunk is a view of a buffer that is reused: consume it before asking for the
- * next one. A reset or closed connection ends the iteration like end of stream;
- * any other error is thrown.
+ * Reads a connection into a buffer that grows while reads fill it and
+ * shrinks back when the connection goes quiet. One object and no generator
+ * per connection: a server holds thousands of these, each with a read pending.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { ChunkReader } from "./conn_reader.ts";
+ *
+ * const reader = new ChunkReader(await Deno.connect({ port: 1234 }));
+ * const chunk = await reader.read(); // null at end of stream
+ * ```
+ */
+export class ChunkReader {
+  #reader: Reader;
+  #buffer = new Uint8Array(INITIAL_READ_BYTES);
+
+  /** Wraps `reader`. */
+  constructor(reader: Reader) {
+    this.#reader = reader;
+  }
+
+  /**
+   * Resolves to the bytes of one read, as a view that is valid until the next
+   * read, or to `null` at end of stream or on disconnect (a reset, a closed
+   * connection). Any other error is thrown.
+   */
+  async read(): Promise<Uint8Array | null> {
+    const buffer = this.#buffer;
+    let count: number | null;
+    try {
+      count = await this.#reader.read(buffer);
+    } catch (error) {
+      if (isDisconnect(error)) return null;
+      throw error;
+    }
+    if (count === null) return null;
+    if (count === buffer.length && buffer.length < MAX_READ_BYTES) {
+      this.#buffer = new Uint8Array(Math.min(buffer.length * 8, MAX_READ_BYTES));
+    } else if (count <= INITIAL_READ_BYTES / 2 && buffer.length > INITIAL_READ_BYTES) {
+      this.#buffer = new Uint8Array(INITIAL_READ_BYTES);
+    }
+    return buffer.subarray(0, count);
+  }
+}
+
+/**
+ * Yields the bytes read from `reader` until end of stream or disconnect,
+ * through a {@linkcode ChunkReader}: consume each chunk before asking for
+ * the next one.
  *
  * @example Usage
  * ```ts ignore
@@ -31,24 +82,9 @@ export const MAX_READ_BYTES = 64 * 1024;
  * for await (const chunk of readChunks(conn)) console.log(chunk.length);
  * ```
  */
-export async function* readChunks(
-  reader: { read(p: Uint8Array): Promise<number | null> },
-): AsyncGenerator<Uint8Array, void, void> {
-  let buffer = new Uint8Array(INITIAL_READ_BYTES);
-  while (true) {
-    let count: number | null;
-    try {
-      count = await reader.read(buffer);
-    } catch (error) {
-      if (isDisconnect(error)) return;
-      throw error;
-    }
-    if (count === null) return;
-    yield buffer.subarray(0, count);
-    if (count === buffer.length && buffer.length < MAX_READ_BYTES) {
-      buffer = new Uint8Array(Math.min(buffer.length * 8, MAX_READ_BYTES));
-    } else if (count <= INITIAL_READ_BYTES / 2 && buffer.length > INITIAL_READ_BYTES) {
-      buffer = new Uint8Array(INITIAL_READ_BYTES);
-    }
+export async function* readChunks(reader: Reader): AsyncGenerator<Uint8Array, void, void> {
+  const chunks = new ChunkReader(reader);
+  for (let chunk = await chunks.read(); chunk !== null; chunk = await chunks.read()) {
+    yield chunk;
   }
 }

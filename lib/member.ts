@@ -76,7 +76,7 @@ export class Member {
   #closed = false;
   #closeReason: string | undefined;
   #closing = false;
-  #ended = Promise.withResolvers<void>();
+  #ended: PromiseWithResolvers<void> | undefined; // made by closeAfterFlush
   #written = 0;
   #idle: PromiseWithResolvers<void> | undefined;
   #writable: PromiseWithResolvers<void> | undefined;
@@ -153,7 +153,7 @@ export class Member {
       if (!isDisconnect(error)) throw error;
     }
     this.#idle?.resolve();
-    this.#ended.resolve();
+    this.#ended?.resolve();
   }
 
   /**
@@ -205,6 +205,7 @@ export class Member {
       } catch (error) {
         if (!isDisconnect(error)) throw error;
       }
+      this.#ended = Promise.withResolvers();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         this.#ended.promise,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readChunks } from "./conn_reader.ts";
+import { ChunkReader } from "./conn_reader.ts";
 import { type Frame, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
 import { type Room } from "./room.ts";
@@ -53,74 +53,64 @@ export async function* memberLines(
   member: Member,
   options: MemberLinesOptions,
 ): AsyncGenerator<Frame, void, void> {
+  // One generator and one reader per connection, no more: a server holds thousands of these.
   const { room, partialLineMs = 0, rateLimit = 0, idleTimeoutMs = 0 } = options;
   const decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
   const bucket = rateLimit > 0
     ? new TokenBucket({ rate: rateLimit, burst: options.rateBurst ?? rateLimit })
     : undefined;
-  const chunks = readChunks(member.conn);
+  const reader = new ChunkReader(member.conn);
+  const timed = partialLineMs > 0 || idleTimeoutMs > 0;
   let lineBased = false;
-  let reading = false;
-  let lastHeard = performance.now();
+  while (!member.closed) {
+    const heard = performance.now(); // silence counts only while we listen
+    const read = reader.read();
+    let chunk = timed ? await within(read, heard) : await read;
+    while (chunk === undefined) {
+      if (idleTimeoutMs > 0 && performance.now() - heard >= idleTimeoutMs) {
+        member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
+        await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
+        return; // the pending read ends with the connection
+      }
+      // The partial line sat idle: it is a whole message from a newline-less client.
+      const partial = decoder.flush();
+      if (partial !== undefined) yield partial;
+      chunk = await within(read, heard);
+    }
+    if (chunk === null) break;
+    const frames = decoder.push(chunk);
+    if (frames.length > 0) lineBased = true;
+    for (const frame of frames) {
+      if (!room.flowing) await room.whenFlowing();
+      const wait = bucket?.take() ?? 0;
+      if (wait > 0) await delay(wait);
+      if (member.closed) return;
+      yield frame;
+    }
+  }
+  const last = decoder.flush();
+  if (last !== undefined && !member.closed) yield last;
 
-  /** How long the next read may take before something must happen, if there is a limit. */
-  function nextTimeout(): number | undefined {
+  /**
+   * `read`, or `undefined` once the partial line has waited `partialLineMs`
+   * or the member has been silent since `heard` for `idleTimeoutMs`.
+   */
+  function within(
+    read: Promise<Uint8Array | null>,
+    heard: number,
+  ): Promise<Uint8Array | null | undefined> {
     const partial = partialLineMs > 0 && !lineBased && decoder.pending > 0
       ? partialLineMs
       : Infinity;
-    const idle = idleTimeoutMs > 0 ? lastHeard + idleTimeoutMs - performance.now() : Infinity;
-    const timeout = Math.min(partial, idle);
-    return timeout === Infinity ? undefined : Math.max(0, timeout);
+    const idle = idleTimeoutMs > 0 ? heard + idleTimeoutMs - performance.now() : Infinity;
+    const ms = Math.min(partial, idle);
+    if (ms === Infinity) return read;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    });
+    return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
   }
-  try {
-    yield* frames();
-  } finally {
-    // A read may still be in flight when a partial line was yielded; it ends
-    // when the owner closes the connection. Otherwise end the reader now.
-    if (!reading) await chunks.return();
-  }
-
-  async function* frames(): AsyncGenerator<Frame, void, void> {
-    while (!member.closed) {
-      reading = true;
-      lastHeard = performance.now(); // silence counts only while we listen
-      const read = chunks.next().finally(() => reading = false);
-      let result = await within(read, nextTimeout());
-      while (result === undefined) {
-        if (idleTimeoutMs > 0 && performance.now() - lastHeard >= idleTimeoutMs) {
-          member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
-          await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
-          return;
-        }
-        // The partial line sat idle: it is a whole message from a newline-less client.
-        const partial = decoder.flush();
-        if (partial !== undefined) yield partial;
-        result = await within(read, nextTimeout());
-      }
-      if (result.done) break;
-      const frames = decoder.push(result.value);
-      if (frames.length > 0) lineBased = true;
-      for (const frame of frames) {
-        if (!room.flowing) await room.whenFlowing();
-        const wait = bucket?.take() ?? 0;
-        if (wait > 0) await delay(wait);
-        if (member.closed) return;
-        yield frame;
-      }
-    }
-    const last = decoder.flush();
-    if (last !== undefined && !member.closed) yield last;
-  }
-}
-
-/** `promise`, or `undefined` once `ms` passed (no limit when `ms` is undefined). */
-function within<T>(promise: Promise<T>, ms: number | undefined): Promise<T | undefined> {
-  if (ms === undefined) return promise;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {
