@@ -44,6 +44,7 @@ import {
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { Member } from "./lib/member.ts";
 import { memberLines } from "./lib/member_lines.ts";
+import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
 import {
@@ -60,6 +61,7 @@ import {
   type ServerOptions,
   serverOptionsFrom,
 } from "./lib/server_options.ts";
+import { whoLines } from "./lib/who.ts";
 
 /** The commands this server answers, for /help. */
 const COMMANDS = ["who", "me ACTION", "quit [REASON]", "help"];
@@ -101,6 +103,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`Client (${pair(member)}) evicted: too slow`),
   });
+  const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
   const stop = Promise.withResolvers<ChatEvent>();
   const events = new Selector<ChatEvent>({ endWhenEmpty: true });
@@ -124,8 +127,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   /** The commands other than quit: each answers the sender, or the room for /me. */
   function answer(member: Member, { name, argument }: ChatCommand): void {
     if (name === "who") {
-      const names = [...room].map((each) => each.name);
-      room.sendLineTo(member, `Server: ${names.length} here: ${names.join(", ")}`);
+      for (const line of whoLines(room, room.size)) room.sendLineTo(member, line);
     } else if (name === "help") {
       room.sendLineTo(member, helpLine(COMMANDS));
     } else if (name === "me" && argument) {
@@ -173,7 +175,9 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           room.add(member);
           events.add(pump(member));
           log(`Client (${pair(member)}) connected`);
-          room.broadcastLine(`Client (${member.name}) entered room`);
+          const entered = `Client (${member.name}) entered room`;
+          // In a big room the others get a summary; the newcomer still learns its name.
+          if (!presence.joined(member.name, entered)) room.sendLineTo(member, entered);
           break;
         }
         case "line": {
@@ -205,11 +209,14 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           admission.release(member.conn.remoteAddr.hostname);
           const reason = member.closeReason ? ` (${member.closeReason})` : "";
           log(`Client (${pair(member)}) disconnected.${reason}`);
-          if (!stopping) room.broadcastLine(`Client (${pair(member)}) is offline${reason}`);
+          if (!stopping) {
+            presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);
+          }
           break;
         }
         case "stop": {
           stopping = true;
+          presence.close();
           listener.close();
           for (const member of room) {
             room.sendLineTo(member, SHUTDOWN_NOTICE);

@@ -34,6 +34,7 @@ import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { idError, idKey } from "./lib/member_id.ts";
 import { memberLines } from "./lib/member_lines.ts";
+import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
 import { helpLine, messageText, parseChatCommand, quitReason } from "./lib/chat_command.ts";
@@ -43,6 +44,7 @@ import {
   type ServerOptions,
   serverOptionsFrom,
 } from "./lib/server_options.ts";
+import { hereSummary, whoLines } from "./lib/who.ts";
 
 /** The commands this server answers, for /help. */
 const COMMANDS = ["who", "me ACTION", "nick NEW", "quit [REASON]", "help"];
@@ -81,6 +83,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`${member.name} (${member.address}) evicted: too slow`),
   });
+  const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
   const tasks = new Set<Promise<void>>();
   let closing = false;
@@ -167,8 +170,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (error) return error;
     member.name = id;
     log(`${id} Client connect`);
-    room.broadcastLine(`client${id}- enter`, member);
-    room.sendLineTo(member, `Server: welcome ${id}; ${whoIsHere()}; /help lists the commands`);
+    presence.joined(id, `client${id}- enter`, member);
+    const here = hereSummary(room, room.size);
+    room.sendLineTo(member, `Server: welcome ${id}; ${here}; /help lists the commands`);
     return undefined;
   }
 
@@ -190,8 +194,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       member.close(quitReason(sanitize(argument)));
       return false;
     }
-    if (name === "who") room.sendLineTo(member, `Server: ${whoIsHere()}`);
-    else if (name === "help") room.sendLineTo(member, helpLine(COMMANDS));
+    if (name === "who") {
+      for (const line of whoLines(room, room.size)) room.sendLineTo(member, line);
+    } else if (name === "help") room.sendLineTo(member, helpLine(COMMANDS));
     else if (name === "me" && argument) {
       const action = `* ${member.name} ${sanitize(argument)}`;
       log(action);
@@ -219,16 +224,11 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     room.sendLineTo(member, `Server: you are now ${id}`);
   }
 
-  function whoIsHere(): string {
-    const names = [...room].map((member) => member.name);
-    return `${names.length} here: ${names.join(", ")}`;
-  }
-
   function leave(member: Member): void {
     if (!room.delete(member, idKey(member.name))) return;
     const reason = member.closeReason ? ` (${member.closeReason})` : "";
     log(`${member.name} Client disconnect${reason}`);
-    room.broadcastLine(`client${member.name}- exit${reason}`, member);
+    presence.left(member.name, `client${member.name}- exit${reason}`, member);
   }
 
   const accepting = acceptLoop();
@@ -239,6 +239,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     async shutdown(): Promise<void> {
       if (closing) return;
       closing = true;
+      presence.close();
       listener.close();
       await accepting;
       for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);

@@ -9,6 +9,7 @@ import { type OptionSpec, parseInteger } from "./cli.ts";
 import { consoleLog } from "./console_log.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line_decoder.ts";
 import { DEFAULT_HIGH_WATER_BYTES } from "./member.ts";
+import { DEFAULT_PRESENCE_LIMIT } from "./presence.ts";
 import { DEFAULT_SLOW_TIMEOUT_MS } from "./room.ts";
 
 /** Where a server listens and what it allows. */
@@ -35,6 +36,8 @@ export interface ServerOptions {
   rateLimit: number;
   /** Messages a member may send at once before the rate limit applies. */
   rateBurst: number;
+  /** Rooms with more members than this announce joins and leaves as one summary a second. */
+  presenceLimit: number;
   /** Where the server's console lines go. */
   log: (line: string) => void;
 }
@@ -52,6 +55,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   idleTimeoutMs: 0,
   rateLimit: 1000,
   rateBurst: 100,
+  presenceLimit: DEFAULT_PRESENCE_LIMIT,
   log: consoleLog.write,
 });
 
@@ -65,6 +69,7 @@ const OPTION_FIELDS = {
   "idle-timeout": ["idleTimeoutMs", 0, "Ms of silence before a member is closed (0: off)"],
   "rate-limit": ["rateLimit", 0, "Messages per second per member (0: off)"],
   "rate-burst": ["rateBurst", 1, "Messages a member may send at once"],
+  "presence-limit": ["presenceLimit", 0, "Members above which joins and leaves are summarized"],
 } as const satisfies Record<string, [keyof ServerOptions, number, string]>;
 
 /** The command-line options for {@linkcode ServerOptions}, for a script's command spec. */

@@ -30,9 +30,9 @@ import { ACCEPT_RETRY_MS } from "../lib/accept.ts";
 const threaded = FLAVORS.find((flavor) => flavor.handshake)!;
 
 for (const flavor of FLAVORS) {
-  // Every member the select server admits is told of every other one that
-  // enters: n² notices. So it is held to fewer members at full size; the
-  // connections past them are refused all the same.
+  // The watcher checks each leave, so joins and leaves are announced one by one
+  // (--presence-limit): n² notices. So the select server is held to fewer
+  // members at full size; the connections past them are refused all the same.
   const maxClients = atScale(200, flavor.handshake ? 18_000 : 2_000);
   const attempts = atScale(300, 19_000);
 
@@ -41,7 +41,10 @@ for (const flavor of FLAVORS) {
     fn: async () => {
       const options = {
         // Admitted connections that send nothing stay, holding their places.
-        args: flavor.handshake ? ["--handshake-timeout", "600000"] : [],
+        args: [
+          ...(flavor.handshake ? ["--handshake-timeout", "600000"] : []),
+          ...["--presence-limit", String(maxClients)],
+        ],
         maxClients,
         refill: FULL_SCALE ? "connections" as const : "members" as const,
         rssBound: atScale(150, 512) * MIB,

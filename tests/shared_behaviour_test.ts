@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
+import { until } from "./faults_kit.ts";
 
 for (const flavor of FLAVORS) {
   Deno.test(`${flavor.name}: an idle member is told and closed, the room is told why`, async () => {
@@ -49,6 +50,44 @@ for (const flavor of FLAVORS) {
     await a.send("short");
     await b.expect(/short$/);
     assert.ok(!b.lines.some((line) => line.includes("LLLL") || line.startsWith("Error")));
+    await Promise.all([a.close(), b.close()]);
+    await server.shutdown();
+  });
+
+  Deno.test(`${flavor.name}: a big room hears joins and leaves as a summary`, async () => {
+    const server = flavor.start({ presenceLimit: 2 });
+    const port = server.addr.port;
+    const name = (client: Awaited<ReturnType<typeof flavor.join>>, id: string) =>
+      flavor.handshake ? id : flavor.nameOf(client);
+    const a = await flavor.join(port, "a");
+    await flavor.joined(a);
+    const b = await flavor.join(port, "b");
+    await flavor.joined(b);
+    // Two members: the room is small, so b's arrival is announced at once.
+    await a.expect(flavor.handshake ? "clientb- enter" : `Client (${name(b, "b")}) entered room`);
+    const c = await flavor.join(port, "c");
+    await flavor.joined(c); // a newcomer is told it is in, summary or not
+    const d = await flavor.join(port, "d");
+    await flavor.joined(d);
+    const joined = `Server: 2 joined (${name(c, "c")}, ${name(d, "d")}); 4 here`;
+    assert.equal(await a.expect(/^Server: \d+ joined/), joined);
+    assert.ok(
+      !a.lines.some((line) =>
+        /client[cd]- enter|entered room$/.test(line) &&
+        (line.includes(name(c, "c")) || line.includes(name(d, "d")))
+      ),
+      "no single notices",
+    );
+    await d.close(); // 3 left: counted for the next summary
+    await until(() => server.room.size === 3, "d to leave");
+    await c.close(); // 2 left: small again, so the pending summary goes first
+    await a.expect(`Server: 1 left (${name(d, "d")}); 2 here`);
+    await a.expect(flavor.leaveNotice(name(c, "c")));
+    const tail = a.lines.slice(-2);
+    assert.deepEqual(tail, [
+      `Server: 1 left (${name(d, "d")}); 2 here`,
+      flavor.leaveNotice(name(c, "c")),
+    ]);
     await Promise.all([a.close(), b.close()]);
     await server.shutdown();
   });
