@@ -30,6 +30,7 @@ import {
   parsePort,
   runMain,
 } from "./lib/cli.ts";
+import { Deadlines } from "./lib/deadlines.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { idError, idKey } from "./lib/member_id.ts";
@@ -85,6 +86,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   });
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
+  const handshakes = new Deadlines<Member>(config.handshakeTimeoutMs);
   const tasks = new Set<Promise<void>>();
   let closing = false;
 
@@ -155,12 +157,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     member: Member,
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
   ): Promise<string | undefined> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), config.handshakeTimeoutMs);
-    });
+    const timeout = handshakes.wait(member).then(() => "timeout" as const);
     const first = await Promise.race([lines.next(), timeout]);
-    clearTimeout(timer);
+    handshakes.cancel(member);
     if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
     if (first.done) return undefined;
     if (first.value === LINE_TOO_LONG) return "ID is too long";
@@ -240,6 +239,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       if (closing) return;
       closing = true;
       presence.close();
+      handshakes.clear();
       listener.close();
       await accepting;
       for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);

@@ -1,0 +1,78 @@
+/**
+ * Many deadlines of one length on a single timer.
+ *
+ * A server that gives every new connection 10 s to say who it is would start
+ * a timer per connection; each costs Deno about 1.5 KB that stays until the
+ * timer would have fired, cancelled or not (7 MB for 5000 joins). Deadlines
+ * of one length expire in the order they were set, so one timer for the
+ * earliest is enough, as in the timeout sweep of ngIRCd or redis's `ae.c`.
+ *
+ * @module
+ */
+
+/**
+ * Deadlines that all lie `ms` after they were set, on one timer.
+ *
+ * @example Usage
+ * ```ts
+ * import { Deadlines } from "./deadlines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const handshakes = new Deadlines<string>(10);
+ * const answered = Promise.resolve("bob");
+ * assert.equal(await Promise.race([answered, handshakes.wait("conn 1")]), "bob");
+ * handshakes.cancel("conn 1"); // answered in time
+ * assert.equal(await handshakes.wait("conn 2"), undefined); // 10 ms later
+ * ```
+ */
+export class Deadlines<K> {
+  #ms: number;
+  /** Key to [deadline, resolve], in the order set: the order they expire in. */
+  #pending = new Map<K, [number, () => void]>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Every deadline lies `ms` milliseconds after it is set. */
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  /** How many deadlines are pending. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Resolves once `ms` passed, unless {@linkcode Deadlines.cancel} is called for `key` first. */
+  wait(key: K): Promise<void> {
+    this.cancel(key);
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#pending.set(key, [performance.now() + this.#ms, resolve]);
+    this.#timer ??= setTimeout(this.#expire, this.#ms);
+    return promise;
+  }
+
+  /** Drops the deadline of `key`; its promise never resolves. */
+  cancel(key: K): void {
+    this.#pending.delete(key);
+    if (this.#pending.size === 0) this.clear();
+  }
+
+  /** Drops every deadline and the timer. */
+  clear(): void {
+    this.#pending.clear();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #expire = (): void => {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const [key, [deadline, resolve]] of this.#pending) {
+      if (deadline > now) {
+        this.#timer = setTimeout(this.#expire, deadline - now);
+        return;
+      }
+      this.#pending.delete(key);
+      resolve();
+    }
+  };
+}
