@@ -13,7 +13,7 @@
 import { isDisconnect } from "./errors.ts";
 
 /** The read buffer of a quiet connection, in bytes. */
-export const INITIAL_READ_BYTES = 1024;
+export const INITIAL_READ_BYTES = 512;
 /** The largest read buffer a busy connection grows to, in bytes. */
 export const MAX_READ_BYTES = 64 * 1024;
 

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { ChunkReader, INITIAL_READ_BYTES, MAX_READ_BYTES, readChunks } from "./conn_reader.ts";
+
+/** A reader that hands out `sizes` bytes per read and records each buffer's size. */
+function fakeReader(sizes: number[], end: "eof" | Error = "eof") {
+  const buffers: number[] = [];
+  return {
+    buffers,
+    read(p: Uint8Array): Promise<number | null> {
+      buffers.push(p.length);
+      const size = sizes.shift();
+      if (size === undefined) return end === "eof" ? Promise.resolve(null) : Promise.reject(end);
+      const count = Math.min(size, p.length);
+      p.fill(7, 0, count);
+      return Promise.resolve(count);
+    },
+  };
+}
+
+Deno.test("ChunkReader.read() starts small, grows while reads fill it, shrinks when quiet", async () => {
+  const big = MAX_READ_BYTES * 4;
+  const reader = fakeReader([10, big, big, big, big, 10, 10]);
+  const chunks = new ChunkReader(reader);
+  const counts: number[] = [];
+  for (let chunk = await chunks.read(); chunk !== null; chunk = await chunks.read()) {
+    counts.push(chunk.length);
+  }
+  const grown = [INITIAL_READ_BYTES, INITIAL_READ_BYTES * 8, INITIAL_READ_BYTES * 64];
+  assert.deepEqual(reader.buffers, [
+    INITIAL_READ_BYTES,
+    ...grown,
+    MAX_READ_BYTES, // never past the largest
+    MAX_READ_BYTES,
+    INITIAL_READ_BYTES, // a small read after a big one: back to small
+    INITIAL_READ_BYTES,
+  ]);
+  assert.deepEqual(counts.slice(0, 2), [10, INITIAL_READ_BYTES]);
+});
+
+Deno.test("ChunkReader.read() ends at a reset and throws other errors", async () => {
+  const reset = new ChunkReader(fakeReader([5], new Deno.errors.ConnectionReset("reset")));
+  assert.equal((await reset.read())?.length, 5);
+  assert.equal(await reset.read(), null);
+  const broken = new ChunkReader(fakeReader([], new TypeError("bug")));
+  await assert.rejects(() => broken.read(), TypeError);
+});
+
+Deno.test("readChunks() yields every chunk until end of stream", async () => {
+  const lengths: number[] = [];
+  for await (const chunk of readChunks(fakeReader([3, 4]))) lengths.push(chunk.length);
+  assert.deepEqual(lengths, [3, 4]);
+});
