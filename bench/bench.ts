@@ -20,6 +20,7 @@
 import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type IdMode, type LoadResult, runLoad } from "./loadgen.ts";
+import { taskV8Flags } from "../scripts/compile.ts";
 
 /** One measured run: a row of the table, before the server column. */
 interface RunSpec {
@@ -600,14 +601,15 @@ async function prepareServers(
           break;
         }
         const maxClients = name === "select" ? ["--max-clients", String(MAX_CLIENTS)] : [];
+        const v8Flags = await taskV8Flags(script); // run as `deno task server` runs it
         servers.push({
           name,
           idMode: name === "threaded" ? "id" : "noid",
           maxMembers: Infinity,
           command: (port, extra) => ({
             cmd: deno,
-            args: ["run", "--allow-net", script, String(port), "--host", LOOPBACK, ...maxClients]
-              .concat(extra),
+            args: ["run", "--allow-net", ...v8Flags, script, String(port), "--host", LOOPBACK]
+              .concat(maxClients, extra),
           }),
           extraArgs,
         });

@@ -16,6 +16,24 @@ export const SCRIPTS = ["server.ts", "client.ts", "select_server.ts", "select_cl
 const ROOT = new URL("../", import.meta.url);
 
 /**
+ * The `--v8-flags=…` of the deno.json task that runs `script` (`server.ts`
+ * runs as task `server`, `select_server.ts` as `select-server`), so a binary
+ * runs as the task does.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { taskV8Flags } from "./compile.ts";
+ *
+ * console.log(await taskV8Flags("server.ts")); // ["--v8-flags=--max-semi-space-size=1"]
+ * ```
+ */
+export async function taskV8Flags(script: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const task: string = config.tasks[script.replace(/\.ts$/, "").replaceAll("_", "-")] ?? "";
+  return task.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));
+}
+
+/**
  * Compiles each of `scripts` into `outDir`, named after the script without
  * `.ts`. Returns the binaries' paths; throws with deno's own message on failure.
  *
@@ -36,6 +54,7 @@ export async function compileAll(outDir: string, scripts: string[] = SCRIPTS): P
         "compile",
         "--quiet",
         "--allow-net",
+        ...await taskV8Flags(script),
         "--output",
         output,
         new URL(script, ROOT).pathname,
