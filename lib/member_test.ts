@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { encodeLine, Member } from "./member.ts";
+
+/** A connection that takes at most `most` bytes per write, as a full socket buffer does. */
+function trickleConn(most: number, failWith?: Error) {
+  const received: number[] = [];
+  let writes = 0;
+  const conn = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5 },
+    setNoDelay() {},
+    setKeepAlive() {},
+    close() {},
+    write(p: Uint8Array): Promise<number> {
+      writes++;
+      if (failWith) return Promise.reject(failWith);
+      const count = Math.min(most, p.length);
+      received.push(...p.subarray(0, count));
+      return Promise.resolve(count);
+    },
+  };
+  return {
+    conn: conn as unknown as Deno.TcpConn,
+    received,
+    get writes() {
+      return writes;
+    },
+  };
+}
+
+Deno.test("Member.send() finishes partial writes, in order", async () => {
+  const fake = trickleConn(3);
+  const member = new Member(fake.conn, { name: "bob" });
+  member.send(encodeLine("hello"));
+  member.send(encodeLine("안녕"));
+  assert.equal(member.queuedBytes, 6 + 7);
+  await member.flush(1000);
+  assert.equal(new TextDecoder().decode(new Uint8Array(fake.received)), "hello\n안녕\n");
+  assert.equal(member.queuedBytes, 0);
+  assert.equal(fake.writes, 5, "both lines went out as one batch, three bytes a write");
+});
+
+Deno.test("Member.send() joins what piles up during a write into the next one", async () => {
+  const fake = trickleConn(1 << 20);
+  const member = new Member(fake.conn, { name: "bob" });
+  member.send(encodeLine("a"));
+  await Promise.resolve(); // the first write starts
+  for (const text of ["b", "c", "d"]) member.send(encodeLine(text));
+  await member.flush(1000);
+  assert.equal(new TextDecoder().decode(new Uint8Array(fake.received)), "a\nb\nc\nd\n");
+  assert.equal(fake.writes, 2);
+});
+
+Deno.test("Member.send() closes the member when the peer is gone", async () => {
+  const fake = trickleConn(10, new Deno.errors.BrokenPipe("gone"));
+  const member = new Member(fake.conn, { name: "bob" });
+  member.sendLine("hello");
+  await member.flush(1000);
+  assert.equal(member.closed, true);
+  member.sendLine("dropped");
+  assert.equal(member.queuedBytes, 0);
+});
+
+Deno.test("Member backlog crosses the high-water mark and drains below half of it", async () => {
+  const fake = trickleConn(4);
+  const changes: boolean[] = [];
+  const member = new Member(fake.conn, {
+    name: "bob",
+    highWaterBytes: 8,
+    onBacklog: (_member, backlogged) => changes.push(backlogged),
+  });
+  member.send(new Uint8Array(10));
+  assert.equal(member.backlogged, true);
+  await member.whenWritable();
+  assert.equal(member.backlogged, false);
+  assert.deepEqual(changes, [true, false]);
+  await member.flush(1000);
+});
