@@ -153,9 +153,9 @@ interface Sizes {
 const FULL: Sizes = {
   burst: { members: 100, messages: 300 },
   steady: { members: 100, rate: 5000, seconds: 3 },
-  light: { rate: 200, seconds: 3 },
+  light: { rate: 200, seconds: 10 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
-  flood: { others: 20, rate: 100, seconds: 3 },
+  flood: { others: 20, rate: 100, seconds: 10 },
   holdMs: 500,
   drainMs: 3000,
   timeoutBaseMs: 30_000,
