@@ -87,13 +87,13 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
   const handshakes = new Deadlines<Member>(config.handshakeTimeoutMs);
-  const tasks = new Set<Promise<void>>();
+  /** Each connection's task, which removes itself when it ends (no extra promise per connection). */
+  const tasks = new Map<Deno.TcpConn, Promise<void>>();
   let closing = false;
 
   async function acceptLoop(): Promise<void> {
     for await (const conn of acceptConnections(listener, log)) {
-      const task = serveConnection(conn).finally(() => tasks.delete(task));
-      tasks.add(task);
+      tasks.set(conn, serveConnection(conn));
     }
   }
 
@@ -105,14 +105,15 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       onBacklog: room.onBacklog,
     });
     const ip = conn.remoteAddr.hostname;
-    const refusal = closing ? "Server is shutting down" : admission.admit(ip);
-    if (refusal) {
-      log(`Refused ${member.address}: ${refusal}`);
-      member.sendLine(`Error: ${refusal}`);
-      return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
-    }
-    let released = false;
+    let placeTaken = false;
     try {
+      const refusal = closing ? "Server is shutting down" : admission.admit(ip);
+      if (refusal) {
+        log(`Refused ${member.address}: ${refusal}`);
+        member.sendLine(`Error: ${refusal}`);
+        return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
+      }
+      placeTaken = true;
       const lines = memberLines(member, {
         room,
         maxLineBytes: config.maxLineBytes,
@@ -127,7 +128,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         log(`Refused ${member.address}: ${sanitize(refused)}`);
         member.sendLine(`Error: ${refused}`);
         admission.release(ip);
-        released = true;
+        placeTaken = false;
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
       if (member.name === "") return; // gone before it said who it is
@@ -143,8 +144,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       }
       leave(member);
     } finally {
-      if (!released) admission.release(ip);
+      if (placeTaken) admission.release(ip);
       member.close();
+      tasks.delete(conn); // every path above awaits first, so this follows acceptLoop's set
     }
   }
 
@@ -244,7 +246,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       await accepting;
       for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);
       await Promise.all([...room].map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
-      await Promise.all(tasks);
+      await Promise.all(tasks.values());
     },
   };
 }

@@ -17,6 +17,33 @@ export const INITIAL_READ_BYTES = 512;
 /** The largest read buffer a busy connection grows to, in bytes. */
 export const MAX_READ_BYTES = 64 * 1024;
 
+/**
+ * The buffer for the next read, after one of `count` bytes into `buffer`:
+ * eight times larger when the read filled it (up to {@linkcode MAX_READ_BYTES}),
+ * back to {@linkcode INITIAL_READ_BYTES} when a large buffer got a small read,
+ * else `buffer` itself. A reader that reuses the buffer must consume the bytes
+ * it read before the next read.
+ *
+ * @example Usage
+ * ```ts
+ * import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const small = new Uint8Array(INITIAL_READ_BYTES);
+ * assert.equal(nextReadBuffer(small, 10), small);
+ * assert.equal(nextReadBuffer(small, INITIAL_READ_BYTES).length, INITIAL_READ_BYTES * 8);
+ * ```
+ */
+export function nextReadBuffer(buffer: Uint8Array, count: number): Uint8Array {
+  if (count === buffer.length && buffer.length < MAX_READ_BYTES) {
+    return new Uint8Array(Math.min(buffer.length * 8, MAX_READ_BYTES));
+  }
+  if (count <= INITIAL_READ_BYTES / 2 && buffer.length > INITIAL_READ_BYTES) {
+    return new Uint8Array(INITIAL_READ_BYTES);
+  }
+  return buffer;
+}
+
 /** Anything with Deno's `read(p)`: a connection, stdin. */
 export interface Reader {
   /** Reads into `p`; resolves to the byte count, or `null` at end of stream. */
@@ -38,7 +65,7 @@ export interface Reader {
  */
 export class ChunkReader {
   #reader: Reader;
-  #buffer = new Uint8Array(INITIAL_READ_BYTES);
+  #buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
 
   /** Wraps `reader`. */
   constructor(reader: Reader) {
@@ -60,11 +87,7 @@ export class ChunkReader {
       throw error;
     }
     if (count === null) return null;
-    if (count === buffer.length && buffer.length < MAX_READ_BYTES) {
-      this.#buffer = new Uint8Array(Math.min(buffer.length * 8, MAX_READ_BYTES));
-    } else if (count <= INITIAL_READ_BYTES / 2 && buffer.length > INITIAL_READ_BYTES) {
-      this.#buffer = new Uint8Array(INITIAL_READ_BYTES);
-    }
+    this.#buffer = nextReadBuffer(buffer, count);
     return buffer.subarray(0, count);
   }
 }

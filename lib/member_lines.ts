@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ChunkReader } from "./conn_reader.ts";
+import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
+import { isDisconnect } from "./errors.ts";
 import { type Frame, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
 import { type Room } from "./room.ts";
@@ -53,31 +54,41 @@ export async function* memberLines(
   member: Member,
   options: MemberLinesOptions,
 ): AsyncGenerator<Frame, void, void> {
-  // One generator and one reader per connection, no more: a server holds thousands of these.
+  // One generator per connection and nothing else pending: a server holds thousands of these.
   const { room, partialLineMs = 0, rateLimit = 0, idleTimeoutMs = 0 } = options;
   const decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
   const bucket = rateLimit > 0
     ? new TokenBucket({ rate: rateLimit, burst: options.rateBurst ?? rateLimit })
     : undefined;
-  const reader = new ChunkReader(member.conn);
   const timed = partialLineMs > 0 || idleTimeoutMs > 0;
+  let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
   let lineBased = false;
   while (!member.closed) {
     const heard = performance.now(); // silence counts only while we listen
-    const read = reader.read();
-    let chunk = timed ? await within(read, heard) : await read;
-    while (chunk === undefined) {
-      if (idleTimeoutMs > 0 && performance.now() - heard >= idleTimeoutMs) {
-        member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
-        await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
-        return; // the pending read ends with the connection
+    // Read straight from the connection: a helper in between would be one more
+    // pending frame and promise chain per quiet member.
+    const read = member.conn.read(buffer);
+    let count: number | null | undefined;
+    try {
+      count = timed ? await within(read, heard) : await read;
+      while (count === undefined) {
+        if (idleTimeoutMs > 0 && performance.now() - heard >= idleTimeoutMs) {
+          member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
+          await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
+          return; // the pending read fails with the connection; within() observed it
+        }
+        // The partial line sat idle: it is a whole message from a newline-less client.
+        const partial = decoder.flush();
+        if (partial !== undefined) yield partial;
+        count = await within(read, heard);
       }
-      // The partial line sat idle: it is a whole message from a newline-less client.
-      const partial = decoder.flush();
-      if (partial !== undefined) yield partial;
-      chunk = await within(read, heard);
+    } catch (error) {
+      if (!isDisconnect(error)) throw error;
+      count = null;
     }
-    if (chunk === null) break;
+    if (count === null) break;
+    const chunk = buffer.subarray(0, count);
+    buffer = nextReadBuffer(buffer, count);
     const frames = decoder.push(chunk);
     if (frames.length > 0) lineBased = true;
     for (const frame of frames) {
@@ -96,9 +107,9 @@ export async function* memberLines(
    * or the member has been silent since `heard` for `idleTimeoutMs`.
    */
   function within(
-    read: Promise<Uint8Array | null>,
+    read: Promise<number | null>,
     heard: number,
-  ): Promise<Uint8Array | null | undefined> {
+  ): Promise<number | null | undefined> {
     const partial = partialLineMs > 0 && !lineBased && decoder.pending > 0
       ? partialLineMs
       : Infinity;
