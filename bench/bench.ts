@@ -172,8 +172,11 @@ const QUICK: Sizes = {
   timeoutBaseMs: 5000,
 };
 
-/** The scenarios in the order they run. */
-const SCENARIOS = ["burst", "steady", "light", "scale", "flood"] as const;
+/**
+ * The scenarios in the order they run. Scale goes last: its 10000 connections leave this
+ * process (the load generator) with a large heap whose collections would land in later runs.
+ */
+const SCENARIOS = ["burst", "steady", "light", "flood", "scale"] as const;
 /** The servers in the order they run within a scenario. */
 const SERVERS = ["threaded", "select", "ncat", "ceiling"] as const;
 
