@@ -19,6 +19,7 @@
 
 import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
+import { type ChatbenchResult, runChatbench } from "./chatbench.ts";
 import { type IdMode, type LoadResult, runLoad } from "./loadgen.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
@@ -290,6 +291,32 @@ async function capture(cmd: string, args: string[]): Promise<Deno.CommandOutput 
 
 function firstLine(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes).trim().split("\n")[0] ?? "";
+}
+
+/**
+ * Builds `../shared/bench/<file>` into `binary` with the first C compiler found, at -O2.
+ * Says why not when it cannot.
+ */
+async function buildC(
+  file: string,
+  binary: string,
+): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
+  const source = `${SHARED_BENCH_PATH}${file}`;
+  if (!await exists(source)) return { ok: false, why: `"${source}" is missing` };
+  for (const compiler of ["gcc", "cc", "clang"]) {
+    const output = await capture(compiler, ["-O2", "-o", binary, source]);
+    if (output === null) continue;
+    // A compiler exists: if it fails, do not try the others.
+    if (!output.success) {
+      return { ok: false, why: `${compiler} failed: ${firstLine(output.stderr)}` };
+    }
+    const version = await capture(compiler, ["--version"]);
+    return {
+      ok: true,
+      version: `${file} built with ${version ? firstLine(version.stdout) : compiler} -O2`,
+    };
+  }
+  return { ok: false, why: "no C compiler (gcc, cc or clang) found" };
 }
 
 /** Free port on the loopback: bind port 0, read it, close. */
@@ -642,36 +669,20 @@ async function prepareServers(
         break;
       }
       case "ceiling": {
-        const source = `${SHARED_BENCH_PATH}ceiling_server.c`;
         const binary = `${tempDir}/ceiling_server`;
-        if (!await exists(source)) {
-          notes.push(`ceiling: skipped, "${source}" is missing`);
+        const built = await buildC("ceiling_server.c", binary);
+        if (!built.ok) {
+          notes.push(`ceiling: skipped, ${built.why}`);
           break;
         }
-        let built = false;
-        for (const compiler of ["gcc", "cc", "clang"]) {
-          const output = await capture(compiler, ["-O2", "-o", binary, source]);
-          if (output === null) continue;
-          if (!output.success) {
-            notes.push(`ceiling: skipped, ${compiler} failed: ${firstLine(output.stderr)}`);
-            built = true; // A compiler exists; do not try the others.
-            break;
-          }
-          const version = await capture(compiler, ["--version"]);
-          versions.ceiling = `ceiling_server.c built with ${
-            version ? firstLine(version.stdout) : compiler
-          } -O2`;
-          servers.push({
-            name,
-            idMode: "noid",
-            maxMembers: Infinity,
-            command: (port, extra) => ({ cmd: binary, args: [String(port), ...extra] }),
-            extraArgs,
-          });
-          built = true;
-          break;
-        }
-        if (!built) notes.push("ceiling: skipped, no C compiler (gcc, cc or clang) found");
+        versions.ceiling = built.version;
+        servers.push({
+          name,
+          idMode: "noid",
+          maxMembers: Infinity,
+          command: (port, extra) => ({ cmd: binary, args: [String(port), ...extra] }),
+          extraArgs,
+        });
         break;
       }
       default:
@@ -679,6 +690,65 @@ async function prepareServers(
     }
   }
   return { servers, notes, versions };
+}
+
+/** A scenario measured again, by chatbench rather than `loadgen.ts`, as written to `results.json`. */
+interface CrossCheck {
+  /** The scenario. */
+  scenario: string;
+  /** The server. */
+  server: string;
+  /** The load generator. */
+  tool: "chatbench";
+  /** What it measured, if it ran. */
+  result: ChatbenchResult | null;
+  /** Why it did not. */
+  error?: string;
+}
+
+/**
+ * Light p50 lies near the Deno load generator's own floor (it and a Deno server share two
+ * cores, each with V8's helper threads), so each server is measured again with chatbench, in
+ * the same pass, with the light run's load.
+ */
+async function lightCrossChecks(
+  servers: ServerSpec[],
+  run: RunSpec,
+  tempDir: string,
+): Promise<{ checks: CrossCheck[]; note?: string }> {
+  const binary = `${tempDir}/chatbench`;
+  const built = await buildC("chatbench.c", binary);
+  if (!built.ok) return { checks: [], note: `light cross-check: skipped, ${built.why}` };
+  const checks: CrossCheck[] = [];
+  for (const server of servers) {
+    const port = freePort();
+    const { cmd, args } = server.command(port, server.extraArgs(run));
+    const child = new RunningServer(cmd, args, `${tempDir}/${server.name}_chatbench.log`);
+    const check: CrossCheck = {
+      scenario: run.scenario,
+      server: server.name,
+      tool: "chatbench",
+      result: null,
+    };
+    try {
+      await child.waitUntilListening(port, performance.now());
+      check.result = await runChatbench(binary, {
+        port,
+        members: run.members,
+        messages: run.messages,
+        rate: run.rate,
+        size: run.size,
+        idMode: server.idMode,
+        drainMs: run.drainMs,
+      });
+    } catch (error) {
+      check.error = (error as Error).message;
+    } finally {
+      await child.stop(child.pid);
+    }
+    checks.push(check);
+  }
+  return { checks };
 }
 
 /** Launches each Deno server once so that start-up is measured with a warm module cache. */
@@ -842,6 +912,7 @@ async function main(args: string[]): Promise<number> {
 
   const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
   const records: RunRecord[] = [];
+  let crossChecks: CrossCheck[] = [];
   let notes: string[] = [];
   let versions: Record<string, string> = {};
   const started = performance.now();
@@ -877,6 +948,12 @@ async function main(args: string[]): Promise<number> {
         );
       }
     }
+    const light = runs.find((run) => run.scenario === "light");
+    if (light !== undefined) {
+      const crossed = await lightCrossChecks(prepared.servers, light, tempDir);
+      crossChecks = crossed.checks;
+      if (crossed.note) notes.push(crossed.note);
+    }
   } finally {
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   }
@@ -889,6 +966,15 @@ async function main(args: string[]): Promise<number> {
       `flood check, ${check.server}: others' p99 ${formatNumber(check.p99Ms as number, 2)} ms ` +
         `vs baseline ${formatNumber(check.baselineP99Ms as number, 2)} ms, ` +
         `lost ${check.othersLost}: ${check.pass ? "pass" : "FAIL"} (<= 2x, none lost)`,
+    );
+  }
+  for (const { scenario, server, tool, result, error } of crossChecks) {
+    console.log(
+      `cross-check, ${scenario} × ${server} by ${tool}: ` +
+        (result
+          ? `p50 ${formatNumber(result.p50Ms, 2)} ms, p90 ${formatNumber(result.p90Ms, 2)} ms, ` +
+            `p99 ${formatNumber(result.p99Ms, 2)} ms, lost ${result.lost}`
+          : `failed (${error?.slice(0, CONSOLE_ERROR_CHARS)})`),
     );
   }
   for (const note of notes) console.log(`note: ${note}`);
@@ -905,6 +991,7 @@ async function main(args: string[]): Promise<number> {
     notes,
     runs: records,
     checks,
+    crossChecks,
   };
   await Deno.writeTextFile(`${outDir}/results.json`, JSON.stringify(results, null, 2) + "\n");
   await Deno.writeTextFile(

@@ -1,0 +1,107 @@
+/**
+ * `../shared/bench/chatbench.c`, the C load generator, as a cross-check of
+ * `loadgen.ts`: one epoll loop costs the machine less than a Deno process, so
+ * where a figure sits near the harness's own floor (light p50), the benchmark
+ * also measures it with chatbench in the same pass.
+ *
+ * @module
+ */
+
+import { type IdMode } from "./loadgen.ts";
+
+/** What chatbench measured. */
+export interface ChatbenchResult {
+  /** Lines from another member that arrived. */
+  deliveries: number;
+  /** Deliveries expected but missing. */
+  lost: number;
+  /** Latency percentiles, send to receipt, in ms. */
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+}
+
+/** One chatbench run. */
+export interface ChatbenchOptions {
+  /** The server's loopback port. */
+  port: number;
+  /** Connections, every one of them sending. */
+  members: number;
+  /** Messages per member. */
+  messages: number;
+  /** Messages per second over all members. */
+  rate: number;
+  /** Bytes per line, newline included. */
+  size: number;
+  /** Whether each member sends `u<index>` first. */
+  idMode: IdMode;
+  /** How long to wait for stragglers once all is sent, in ms. */
+  drainMs: number;
+}
+
+/**
+ * Reads chatbench's summary lines (`deliveries=… lost=…`, `latency_ms p50=…`).
+ * Returns `null` when they are missing.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseChatbench } from "./chatbench.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const output = "deliveries=10 expected=10 lost=0 echoed_to_self=0\n" +
+ *   "latency_ms p50=0.07 p90=0.12 p99=0.40 max=1.00\n";
+ * assert.deepEqual(parseChatbench(output), {
+ *   deliveries: 10,
+ *   lost: 0,
+ *   p50Ms: 0.07,
+ *   p90Ms: 0.12,
+ *   p99Ms: 0.4,
+ * });
+ * ```
+ */
+export function parseChatbench(output: string): ChatbenchResult | null {
+  const field = (name: string) => {
+    const match = output.match(new RegExp(`\\b${name}=([0-9.]+)`));
+    return match ? Number(match[1]) : NaN;
+  };
+  const result = {
+    deliveries: field("deliveries"),
+    lost: field("lost"),
+    p50Ms: field("p50"),
+    p90Ms: field("p90"),
+    p99Ms: field("p99"),
+  };
+  return Object.values(result).some(Number.isNaN) ? null : result;
+}
+
+/**
+ * Runs the chatbench binary against a server on the loopback.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { runChatbench } from "./chatbench.ts";
+ *
+ * const result = await runChatbench("/tmp/chatbench", {
+ *   port: 1234, members: 2, messages: 1000, rate: 200, size: 64, idMode: "id", drainMs: 1000,
+ * });
+ * ```
+ */
+export async function runChatbench(
+  binary: string,
+  options: ChatbenchOptions,
+): Promise<ChatbenchResult> {
+  const { port, members, messages, rate, size, idMode, drainMs } = options;
+  const args = ["127.0.0.1", port, members, messages, rate, size, idMode, drainMs].map(String);
+  const { stdout, stderr } = await new Deno.Command(binary, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  const result = parseChatbench(output);
+  if (result === null) {
+    throw new Error(`Cannot read chatbench's summary: ${JSON.stringify(output.slice(-200))}`);
+  }
+  return result;
+}
