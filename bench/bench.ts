@@ -947,12 +947,12 @@ async function main(args: string[]): Promise<number> {
             (record.error ? ` (${record.error.slice(0, CONSOLE_ERROR_CHARS)})` : ""),
         );
       }
-    }
-    const light = runs.find((run) => run.scenario === "light");
-    if (light !== undefined) {
-      const crossed = await lightCrossChecks(prepared.servers, light, tempDir);
-      crossChecks = crossed.checks;
-      if (crossed.note) notes.push(crossed.note);
+      if (run.scenario === "light") {
+        // Right after the light runs: later scenarios (scale) leave the machine busier.
+        const crossed = await lightCrossChecks(prepared.servers, run, tempDir);
+        crossChecks = crossed.checks;
+        if (crossed.note) notes.push(crossed.note);
+      }
     }
   } finally {
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
