@@ -201,6 +201,7 @@ export class Member {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
     this.#closeReason = reason;
+    this.#ended = Promise.withResolvers(); // resolved by close(), whenever it comes
     await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
     if (!this.#closed) {
       try {
@@ -208,7 +209,6 @@ export class Member {
       } catch (error) {
         if (!isDisconnect(error)) throw error;
       }
-      this.#ended = Promise.withResolvers();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         this.#ended.promise,

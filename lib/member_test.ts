@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeLine, Member } from "./member.ts";
+import { encodeLine, LINGER_MS, Member } from "./member.ts";
 
 /** A connection that takes at most `most` bytes per write, as a full socket buffer does. */
 function trickleConn(most: number, failWith?: Error) {
@@ -74,4 +74,19 @@ Deno.test("Member backlog crosses the high-water mark and drains below half of i
   assert.equal(member.backlogged, false);
   assert.deepEqual(changes, [true, false]);
   await member.flush(1000);
+});
+
+Deno.test("Member.closeAfterFlush() stops lingering once the member is closed", async () => {
+  const fake = trickleConn(1 << 20);
+  const member = new Member(fake.conn, { name: "bob" });
+  // The peer's FIN arrives while our own is being sent: the reader closes the member.
+  (fake.conn as unknown as { closeWrite(): Promise<void> }).closeWrite = () => {
+    member.close();
+    return Promise.resolve();
+  };
+  member.sendLine("bye");
+  const started = performance.now();
+  await member.closeAfterFlush(1000, "done");
+  assert.ok(performance.now() - started < LINGER_MS, "no linger after the close");
+  assert.equal(member.closeReason, "done");
 });
