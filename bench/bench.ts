@@ -5,8 +5,9 @@
  * (launch to first successful connect), drives it with {@linkcode runLoad} from this very
  * process, reads the serving process's memory while all members are connected, and stops it.
  * Ours (`threaded`, `select`) and the peers (`ncat --chat`, the C `ceiling` server) run in the
- * same pass, so their figures can be compared within one run. It prints one table and writes
- * `results.json` and `chart.svg` to the output folder.
+ * same pass, so their figures can be compared within one run. Right after the light runs it
+ * measures light again with chatbench (C), whose floor is lower than a Deno load generator's.
+ * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
  * deno task bench                               # everything, full sizes (a few minutes)
