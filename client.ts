@@ -22,7 +22,6 @@ import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_comm
 import {
   type CommandSpec,
   FatalError,
-  helpText,
   parseCommand,
   parseInteger,
   parsePort,
@@ -274,11 +273,7 @@ const COMMAND: CommandSpec = {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommand(args, COMMAND);
-  if (help) {
-    console.log(helpText(COMMAND));
-    return 0;
-  }
+  const { values, positionals } = parseCommand(args, COMMAND);
   const [host, port, id] = positionals;
   const timeout = values["connect-timeout"];
   return await runClient({

@@ -20,14 +20,7 @@
  */
 
 import { parseChatCommand } from "./lib/chat_command.ts";
-import {
-  type CommandSpec,
-  helpText,
-  parseCommand,
-  parseInteger,
-  parsePort,
-  runMain,
-} from "./lib/cli.ts";
+import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
@@ -253,11 +246,7 @@ const COMMAND: CommandSpec = {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommand(args, COMMAND);
-  if (help) {
-    console.log(helpText(COMMAND));
-    return 0;
-  }
+  const { values, positionals } = parseCommand(args, COMMAND);
   const timeout = values["connect-timeout"];
   return await runSelectClient({
     host: positionals[0],

@@ -33,14 +33,7 @@ import {
   serveUntilSignal,
   SHUTDOWN_NOTICE,
 } from "./lib/chat_server.ts";
-import {
-  type CommandSpec,
-  helpText,
-  parseCommand,
-  parseInteger,
-  parsePort,
-  runMain,
-} from "./lib/cli.ts";
+import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { Member } from "./lib/member.ts";
 import { memberLines } from "./lib/member_lines.ts";
@@ -289,11 +282,7 @@ async function askMaxClients(): Promise<number | undefined> {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommand(args, COMMAND);
-  if (help) {
-    console.log(helpText(COMMAND));
-    return 0;
-  }
+  const { values, positionals } = parseCommand(args, COMMAND);
   const options: Partial<ServerOptions> = serverOptionsFrom(values);
   options.port = positionals[0] === undefined ? DEFAULT_PORT : parsePort(positionals[0]);
   if (options.maxClients === undefined) options.maxClients = await askMaxClients();

@@ -22,14 +22,7 @@ import {
   serveUntilSignal,
   SHUTDOWN_NOTICE,
 } from "./lib/chat_server.ts";
-import {
-  type CommandSpec,
-  helpText,
-  parseCommand,
-  parseInteger,
-  parsePort,
-  runMain,
-} from "./lib/cli.ts";
+import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { Deadlines } from "./lib/deadlines.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
@@ -278,11 +271,7 @@ const COMMAND: CommandSpec = {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommand(args, COMMAND);
-  if (help) {
-    console.log(helpText(COMMAND));
-    return 0;
-  }
+  const { values, positionals } = parseCommand(args, COMMAND);
   const options: Partial<ThreadedServerOptions> = {
     ...serverOptionsFrom(values),
     port: parsePort(positionals[0]),

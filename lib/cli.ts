@@ -20,6 +20,15 @@ export class UsageError extends Error {
   }
 }
 
+/** `--help` was given: the script prints its help text and exits 0. */
+export class HelpRequested extends Error {
+  /** Makes the request. */
+  constructor() {
+    super("Help requested");
+    this.name = "HelpRequested";
+  }
+}
+
 /** One command-line option. */
 export interface OptionSpec {
   /** Whether the option takes a value (`"string"`) or is a switch (`"boolean"`). */
@@ -50,13 +59,13 @@ export interface ParsedCommand {
   values: Record<string, string | boolean | undefined>;
   /** The positional arguments. */
   positionals: string[];
-  /** Whether `--help` was given. */
-  help: boolean;
 }
 
 /**
  * Parses `args` against `spec`. Throws {@linkcode UsageError} on an unknown
- * option, a missing value, or the wrong number of positionals.
+ * option, a missing value, or the wrong number of positionals, and
+ * {@linkcode HelpRequested} when `--help` is given ({@linkcode runMain}
+ * prints the help).
  *
  * @example Usage
  * ```ts
@@ -91,14 +100,15 @@ export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
     throw error;
   }
   const { help, ...values } = parsed.values as Record<string, string | boolean | undefined>;
+  if (help) throw new HelpRequested();
   const [min, max] = spec.positionals;
   const count = parsed.positionals.length;
-  if (!help && (count < min || count > max)) {
+  if (count < min || count > max) {
     throw new UsageError(
       count < min ? "Missing arguments" : `Unexpected argument "${parsed.positionals[max]}"`,
     );
   }
-  return { values, positionals: parsed.positionals, help: help === true };
+  return { values, positionals: parsed.positionals };
 }
 
 /**
@@ -211,8 +221,9 @@ export function describeNetworkError(error: unknown, target: string): string | u
 export type Main = (args: string[]) => Promise<number>;
 
 /**
- * Runs a script's `main` as its entry point: wrong arguments print the usage
- * line and exit 2; a network failure prints one line and exits 1. The process
+ * Runs a script's `main` as its entry point: `--help` prints the help text
+ * and exits 0; wrong arguments print the usage line and exit 2; a network
+ * failure prints one line and exits 1. The process
  * exits with `main`'s status even if a read on stdin is still pending.
  *
  * @example Usage
@@ -226,6 +237,10 @@ export async function runMain(main: Main, spec: CommandSpec): Promise<never> {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(helpText(spec));
+      Deno.exit(0);
+    }
     if (error instanceof UsageError) {
       console.error(`${error.message}\nUsage: ${spec.usage}\nTry --help for more.`);
       Deno.exit(EXIT_USAGE);

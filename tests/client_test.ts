@@ -108,7 +108,7 @@ Deno.test("client.ts and server.ts answer bad arguments with usage and status 2"
     assert.ok(stderr.some((line) => line.startsWith("Usage: ")), stderr.join("\n"));
     assert.ok(!stderr.some((line) => /^\s+at /.test(line)), "no stack trace");
   }
-  for (const script of ["client.ts", "server.ts"]) {
+  for (const script of ["client.ts", "server.ts", "select_client.ts", "select_server.ts"]) {
     const { code, stdout } = await Script.start(script, ["--help"]).exit();
     assert.equal(code, 0);
     assert.match(stdout[0], /^Usage: /);
