@@ -19,14 +19,8 @@
  */
 
 import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_command.ts";
-import {
-  type CommandSpec,
-  FatalError,
-  parseCommand,
-  parseInteger,
-  parsePort,
-  runMain,
-} from "./lib/cli.ts";
+import { type CommandSpec, FatalError, parseCommand, parsePort, runMain } from "./lib/cli.ts";
+import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
@@ -36,11 +30,10 @@ import { lineInput, type LineReader } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
-  displayStyle,
   formatReceived,
   PLAIN_STYLE,
 } from "./lib/terminal_style.ts";
-import { isInteractive, TerminalUi } from "./lib/terminal_ui.ts";
+import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { textLines } from "./lib/text_lines.ts";
 import { writeAll } from "./lib/write_all.ts";
 
@@ -275,20 +268,12 @@ const COMMAND: CommandSpec = {
 export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, COMMAND);
   const [host, port, id] = positionals;
-  const timeout = values["connect-timeout"];
   return await runClient({
     host,
     port: parsePort(port),
     id,
-    connectTimeoutMs: typeof timeout === "string"
-      ? parseInteger(timeout, "--connect-timeout", { min: 1 })
-      : undefined,
-    terminal: isInteractive() ? new TerminalUi() : undefined,
     reconnect: values.reconnect === true,
-    style: displayStyle({
-      noColor: values["no-color"] === true,
-      timestamps: values.timestamps === true,
-    }),
+    ...clientOptionsFrom(values),
   });
 }
 

@@ -20,7 +20,8 @@
  */
 
 import { parseChatCommand } from "./lib/chat_command.ts";
-import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
+import { type CommandSpec, parseCommand, parsePort, runMain } from "./lib/cli.ts";
+import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
@@ -30,11 +31,10 @@ import { lineInput, type LineReader } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
-  displayStyle,
   formatReceived,
   PLAIN_STYLE,
 } from "./lib/terminal_style.ts";
-import { isInteractive, TerminalUi } from "./lib/terminal_ui.ts";
+import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { textLines } from "./lib/text_lines.ts";
 import { writeAllSync } from "./lib/write_all.ts";
 
@@ -247,18 +247,10 @@ const COMMAND: CommandSpec = {
  */
 export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, COMMAND);
-  const timeout = values["connect-timeout"];
   return await runSelectClient({
     host: positionals[0],
     port: parsePort(positionals[1]),
-    connectTimeoutMs: typeof timeout === "string"
-      ? parseInteger(timeout, "--connect-timeout", { min: 1 })
-      : undefined,
-    terminal: isInteractive() ? new TerminalUi() : undefined,
-    style: displayStyle({
-      noColor: values["no-color"] === true,
-      timestamps: values.timestamps === true,
-    }),
+    ...clientOptionsFrom(values),
   });
 }
 

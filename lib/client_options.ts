@@ -1,0 +1,49 @@
+/**
+ * What both clients take from their command line besides host, port and ID:
+ * the connect timeout and how to show the chat.
+ *
+ * @module
+ */
+
+import { parseInteger } from "./cli.ts";
+import { type DisplayStyle, displayStyle } from "./terminal_style.ts";
+import { isInteractive, TerminalUi } from "./terminal_ui.ts";
+
+/** The options both clients share, read from the command line. */
+export interface ClientCommandOptions {
+  /** `--connect-timeout`, if given. */
+  connectTimeoutMs: number | undefined;
+  /** The full-screen terminal, when stdin and stdout are both terminals. */
+  terminal: TerminalUi | undefined;
+  /** Colors and timestamps, from `--no-color`, `--timestamps` and `NO_COLOR`. */
+  style: DisplayStyle;
+}
+
+/**
+ * Reads `--connect-timeout`, `--no-color` and `--timestamps` out of parsed
+ * option values, throwing a usage error that quotes a timeout that is not a
+ * positive integer.
+ *
+ * @example Usage
+ * ```ts
+ * import { clientOptionsFrom } from "./client_options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(clientOptionsFrom({ "connect-timeout": "500" }).connectTimeoutMs, 500);
+ * ```
+ */
+export function clientOptionsFrom(
+  values: Record<string, string | boolean | undefined>,
+): ClientCommandOptions {
+  const timeout = values["connect-timeout"];
+  return {
+    connectTimeoutMs: typeof timeout === "string"
+      ? parseInteger(timeout, "--connect-timeout", { min: 1 })
+      : undefined,
+    terminal: isInteractive() ? new TerminalUi() : undefined,
+    style: displayStyle({
+      noColor: values["no-color"] === true,
+      timestamps: values.timestamps === true,
+    }),
+  };
+}
