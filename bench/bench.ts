@@ -21,34 +21,34 @@
 import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, runChatbench } from "./chatbench.ts";
-import { type IdMode, type LoadResult, runLoad } from "./loadgen.ts";
+import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
-/** One measured run: a row of the table, before the server column. */
-interface RunSpec {
-  /** The scenario it belongs to, e.g. `"scale"`. */
-  scenario: string;
-  /** The row's label, e.g. `"scale-10000"`. */
-  name: string;
-  /** Connections. */
-  members: number;
-  /** Members that send `messages` each. */
-  senders: number;
-  /** Members that flood. */
-  flooders: number;
-  /** Messages per sender. */
-  messages: number;
-  /** Aggregate messages per second, 0 = as fast as possible. */
-  rate: number;
-  /** Bytes per line. */
-  size: number;
-  /** Hold after connecting, in milliseconds. */
-  holdMs: number;
-  /** Quiet time that ends the drain, in milliseconds. */
-  drainMs: number;
-  /** Hard limit on the load run, in milliseconds. */
-  timeoutMs: number;
-}
+/**
+ * One measured run: a row of the table, before the server column. The load fields are
+ * {@linkcode LoadOptions}'s, all set.
+ */
+type RunSpec =
+  & {
+    /** The scenario it belongs to, e.g. `"scale"`. */
+    scenario: string;
+    /** The row's label, e.g. `"scale-10000"`. */
+    name: string;
+  }
+  & Required<
+    Pick<
+      LoadOptions,
+      | "members"
+      | "senders"
+      | "flooders"
+      | "messages"
+      | "rate"
+      | "size"
+      | "holdMs"
+      | "drainMs"
+      | "timeoutMs"
+    >
+  >;
 
 /** A server the harness can run. */
 interface ServerSpec {
