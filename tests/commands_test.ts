@@ -81,3 +81,33 @@ Deno.test("startSelectServer() answers /who, /me, /help, /quit; /nick is refused
   await Promise.all([a.close(), b.close(), c.close()]);
   await server.shutdown();
 });
+
+Deno.test("startServer() welcomes with 20 names at most, and /who lists all in short lines", async () => {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const port = server.addr.port;
+  // 32 IDs of 32 characters: more than one /who line of 1000 characters.
+  const ids = Array.from(
+    { length: 32 },
+    (_, i) => `member${String(i).padStart(2, "0")}`.padEnd(32, "x"),
+  );
+  const clients: LineClient[] = [];
+  try {
+    for (const id of ids) clients.push(await LineClient.join(port, id));
+    const welcome = await clients[31].expect(/^Server: welcome/);
+    assert.equal(
+      welcome,
+      `Server: welcome ${ids[31]}; 32 here: ${ids.slice(0, 20).join(", ")} and 12 more; ` +
+        "/help lists the commands",
+    );
+    await clients[0].send("/who");
+    const first = await clients[0].expect(/^Server: 32 here: /);
+    const rest = await clients[0].expect(/^Server: (?!32 here)/);
+    assert.ok(first.length <= 1000 && rest.length <= 1000, `${first.length}, ${rest.length}`);
+    const listed = (first.slice("Server: 32 here: ".length) + " " + rest.slice("Server: ".length))
+      .split(/,? /);
+    assert.deepEqual(listed, ids);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await server.shutdown();
+  }
+});

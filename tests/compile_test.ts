@@ -4,7 +4,7 @@
  * its runtime: it downloads denort unless DENORT_BIN names one.
  */
 import assert from "node:assert/strict";
-import { compileAll, SCRIPTS } from "../scripts/compile.ts";
+import { compileAll, SCRIPTS, taskV8Flags } from "../scripts/compile.ts";
 import { LineClient } from "./line_client.ts";
 
 function runtimeMissing(): string | undefined {
@@ -74,4 +74,15 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("taskV8Flags() gives the servers their task's V8 flags and the clients none", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const flags = (config.tasks.server as string).split(" ").filter((word) =>
+    word.startsWith("--v8")
+  );
+  assert.equal(flags.length, 1, "the server task carries V8 flags");
+  assert.deepEqual(await taskV8Flags("server.ts"), flags);
+  assert.deepEqual(await taskV8Flags("select_server.ts"), flags);
+  assert.deepEqual(await taskV8Flags("client.ts"), []);
 });
