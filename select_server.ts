@@ -125,8 +125,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       room.sendLineTo(member, helpLine(COMMANDS));
     } else if (name === "me" && argument) {
       const action = `* ${member.name} ${argument}`;
-      log(action);
       room.broadcastLine(action);
+      log(action);
     } else if (name === "nick") {
       room.sendLineTo(member, "Error: /nick is not available here: members are named by address");
     } else {
@@ -186,8 +186,9 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           const command = parseChatCommand(text);
           if (command === undefined) {
             const message = `[${member.name}] : ${messageText(text)}`;
-            log(message);
+            // The room before the console, as in server.ts: the write goes out first.
             room.broadcastLine(message);
+            log(message);
           } else if (command.name === "quit") {
             member.close(quitReason(command.argument));
           } else {

@@ -179,8 +179,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (command === undefined) {
       const message = sanitize(messageText(text));
       if (message.length === 0) return true;
-      log(prefix + message);
+      // The room before the console: both flush at the end of this turn, in the order they
+      // were first asked, and the members should not wait for a console write.
       room.broadcastLine(prefix + message, member);
+      log(prefix + message);
       return true;
     }
     const { name, argument } = command;
@@ -193,8 +195,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     } else if (name === "help") room.sendLineTo(member, helpLine(COMMANDS));
     else if (name === "me" && argument) {
       const action = `* ${member.name} ${sanitize(argument)}`;
-      log(action);
       room.broadcastLine(action, member);
+      log(action);
     } else if (name === "nick") rename(member, argument); // checked raw, as an ID at join is
     else {
       room.sendLineTo(
