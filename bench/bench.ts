@@ -20,7 +20,7 @@
 
 import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
-import { type ChatbenchResult, runChatbench } from "./chatbench.ts";
+import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
@@ -145,6 +145,8 @@ interface Sizes {
   burst: { members: number; messages: number };
   steady: { members: number; rate: number; seconds: number };
   light: { rate: number; seconds: number };
+  /** The light cross-check: interleaved rounds, each this long per server. */
+  crossCheck: { rounds: number; seconds: number };
   scale: { members: number[]; senders: number; rate: number; seconds: number };
   flood: { others: number; rate: number; seconds: number };
   holdMs: number;
@@ -156,6 +158,7 @@ const FULL: Sizes = {
   burst: { members: 100, messages: 300 },
   steady: { members: 100, rate: 5000, seconds: 3 },
   light: { rate: 200, seconds: 10 },
+  crossCheck: { rounds: 3, seconds: 5 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
   flood: { others: 20, rate: 100, seconds: 10 },
   holdMs: 500,
@@ -167,6 +170,7 @@ const QUICK: Sizes = {
   burst: { members: 20, messages: 50 },
   steady: { members: 20, rate: 1000, seconds: 0.5 },
   light: { rate: 200, seconds: 0.5 },
+  crossCheck: { rounds: 1, seconds: 0.5 },
   scale: { members: [200, 400], senders: 10, rate: 100, seconds: 0.5 },
   flood: { others: 5, rate: 100, seconds: 0.5 },
   holdMs: 100,
@@ -701,53 +705,81 @@ interface CrossCheck {
   server: string;
   /** The load generator. */
   tool: "chatbench";
-  /** What it measured, if it ran. */
+  /** The median of the rounds (see {@linkcode medianOfRuns}), if any ran. */
   result: ChatbenchResult | null;
-  /** Why it did not. */
+  /** Each round's figures, in the order they ran. */
+  rounds: ChatbenchResult[];
+  /** Why a round did not run. */
   error?: string;
 }
+
+/** The reference run beside ours in the cross-check: the runtime's floor, not a chat server. */
+const DENO_RELAY = "deno-relay";
 
 /**
  * Light p50 lies near the Deno load generator's own floor (it and a Deno server share two
  * cores, each with V8's helper threads), so each server is measured again with chatbench, in
- * the same pass, with the light run's load.
+ * the same pass, with the light run's load. Beside them runs `deno_relay.ts`, a bare Deno
+ * relay: what any Deno server costs per line. The rounds are interleaved, so that the
+ * machine's drift touches every server alike, and each check is their median.
  */
 async function lightCrossChecks(
   servers: ServerSpec[],
   run: RunSpec,
-  tempDir: string,
+  options: { rounds: number; seconds: number; tempDir: string },
 ): Promise<{ checks: CrossCheck[]; note?: string }> {
+  const { rounds, seconds, tempDir } = options;
   const binary = `${tempDir}/chatbench`;
   const built = await buildC("chatbench.c", binary);
   if (!built.ok) return { checks: [], note: `light cross-check: skipped, ${built.why}` };
-  const checks: CrossCheck[] = [];
-  for (const server of servers) {
-    const port = freePort();
-    const { cmd, args } = server.command(port, server.extraArgs(run));
-    const child = new RunningServer(cmd, args, `${tempDir}/${server.name}_chatbench.log`);
-    const check: CrossCheck = {
-      scenario: run.scenario,
-      server: server.name,
-      tool: "chatbench",
-      result: null,
-    };
-    try {
-      await child.waitUntilListening(port, performance.now());
-      check.result = await runChatbench(binary, {
-        port,
-        members: run.members,
-        messages: run.messages,
-        rate: run.rate,
-        size: run.size,
-        idMode: server.idMode,
-        drainMs: run.drainMs,
-      });
-    } catch (error) {
-      check.error = (error as Error).message;
-    } finally {
-      await child.stop(child.pid);
+  const v8Flags = await taskV8Flags("server.ts"); // the same heap as our servers
+  const relay: ServerSpec = {
+    name: DENO_RELAY,
+    idMode: "noid",
+    maxMembers: Infinity,
+    command: (port) => ({
+      cmd: Deno.execPath(),
+      args: ["run", "--allow-net", ...v8Flags, "bench/deno_relay.ts", String(port)],
+    }),
+    extraArgs: () => [],
+  };
+  const checked = [...servers, relay];
+  const checks: CrossCheck[] = checked.map((server) => ({
+    scenario: run.scenario,
+    server: server.name,
+    tool: "chatbench",
+    result: null,
+    rounds: [],
+  }));
+  const messages = Math.max(1, Math.round(run.rate * seconds / run.senders));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, server] of checked.entries()) {
+      const check = checks[i];
+      const port = freePort();
+      const { cmd, args } = server.command(port, server.extraArgs(run));
+      const child = new RunningServer(cmd, args, `${tempDir}/${server.name}_chatbench.log`);
+      try {
+        await child.waitUntilListening(port, performance.now());
+        check.rounds.push(
+          await runChatbench(binary, {
+            port,
+            members: run.members,
+            messages,
+            rate: run.rate,
+            size: run.size,
+            idMode: server.idMode,
+            drainMs: run.drainMs,
+          }),
+        );
+      } catch (error) {
+        check.error ??= (error as Error).message;
+      } finally {
+        await child.stop(child.pid);
+      }
     }
-    checks.push(check);
+  }
+  for (const check of checks) {
+    if (check.rounds.length > 0) check.result = medianOfRuns(check.rounds);
   }
   return { checks };
 }
@@ -950,7 +982,10 @@ async function main(args: string[]): Promise<number> {
       }
       if (run.scenario === "light") {
         // Right after the light runs: later scenarios (scale) leave the machine busier.
-        const crossed = await lightCrossChecks(prepared.servers, run, tempDir);
+        const crossed = await lightCrossChecks(prepared.servers, run, {
+          ...(quick ? QUICK : FULL).crossCheck,
+          tempDir,
+        });
         crossChecks = crossed.checks;
         if (crossed.note) notes.push(crossed.note);
       }
@@ -969,13 +1004,16 @@ async function main(args: string[]): Promise<number> {
         `lost ${check.othersLost}: ${check.pass ? "pass" : "FAIL"} (<= 2x, none lost)`,
     );
   }
-  for (const { scenario, server, tool, result, error } of crossChecks) {
+  for (const { scenario, server, tool, result, rounds, error } of crossChecks) {
+    const each = rounds.map((r) => formatNumber(r.p50Ms, 2)).join(", ");
     console.log(
       `cross-check, ${scenario} × ${server} by ${tool}: ` +
         (result
           ? `p50 ${formatNumber(result.p50Ms, 2)} ms, p90 ${formatNumber(result.p90Ms, 2)} ms, ` +
-            `p99 ${formatNumber(result.p99Ms, 2)} ms, lost ${result.lost}`
-          : `failed (${error?.slice(0, CONSOLE_ERROR_CHARS)})`),
+            `p99 ${formatNumber(result.p99Ms, 2)} ms, lost ${result.lost}` +
+            (rounds.length > 1 ? ` (median of ${rounds.length} rounds; p50s ${each})` : "")
+          : "failed") +
+        (error ? ` (${error.slice(0, CONSOLE_ERROR_CHARS)})` : ""),
     );
   }
   for (const note of notes) console.log(`note: ${note}`);

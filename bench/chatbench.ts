@@ -105,3 +105,37 @@ export async function runChatbench(
   }
   return result;
 }
+
+/**
+ * Several runs as one: the median of their latency percentiles, their
+ * deliveries and losses summed. One run caught in a burst of noise from the
+ * machine then decides nothing, and runs interleaved across servers see the
+ * same machine.
+ *
+ * @example Usage
+ * ```ts
+ * import { medianOfRuns } from "./chatbench.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const run = (p50Ms: number) => ({ deliveries: 10, lost: 0, p50Ms, p90Ms: 1, p99Ms: 2 });
+ * assert.equal(medianOfRuns([run(0.3), run(0.1), run(0.2)]).p50Ms, 0.2);
+ * ```
+ *
+ * @param runs At least one run.
+ * @returns The runs' medians and sums.
+ */
+export function medianOfRuns(runs: ChatbenchResult[]): ChatbenchResult {
+  if (runs.length === 0) throw new RangeError("Cannot take the median of no runs");
+  const median = (pick: (run: ChatbenchResult) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  return {
+    deliveries: runs.reduce((sum, run) => sum + run.deliveries, 0),
+    lost: runs.reduce((sum, run) => sum + run.lost, 0),
+    p50Ms: median((run) => run.p50Ms),
+    p90Ms: median((run) => run.p90Ms),
+    p99Ms: median((run) => run.p99Ms),
+  };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseChatbench } from "./chatbench.ts";
+import { medianOfRuns, parseChatbench } from "./chatbench.ts";
 
 Deno.test("parseChatbench() reads chatbench's summary lines", () => {
   const output = [
@@ -21,4 +21,23 @@ Deno.test("parseChatbench() reads chatbench's summary lines", () => {
 Deno.test("parseChatbench() gives null when the summary is cut short", () => {
   assert.equal(parseChatbench("connected=2\nsend failed at client 1\n"), null);
   assert.equal(parseChatbench("deliveries=5 expected=9 lost=4\n"), null);
+});
+
+Deno.test("medianOfRuns() takes each percentile's median and sums the counts", () => {
+  const run = (p50Ms: number, p99Ms: number, lost = 0) => ({
+    deliveries: 100,
+    lost,
+    p50Ms,
+    p90Ms: p50Ms * 2,
+    p99Ms,
+  });
+  assert.deepEqual(medianOfRuns([run(0.09, 0.8), run(0.3, 0.7, 2), run(0.1, 3)]), {
+    deliveries: 300,
+    lost: 2,
+    p50Ms: 0.1,
+    p90Ms: 0.2,
+    p99Ms: 0.8,
+  });
+  assert.equal(medianOfRuns([run(0.1, 1), run(0.2, 2)]).p50Ms.toFixed(2), "0.15");
+  assert.throws(() => medianOfRuns([]), /no runs/);
 });
