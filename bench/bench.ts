@@ -34,6 +34,11 @@ type RunSpec =
     scenario: string;
     /** The row's label, e.g. `"scale-10000"`. */
     name: string;
+    /**
+     * Interleaved rounds over the servers; the row is the round with the median
+     * deliveries/s. For short runs, where the machine's drift outweighs the run.
+     */
+    rounds: number;
   }
   & Required<
     Pick<
@@ -98,6 +103,8 @@ interface RunRecord {
   serverCpuNsPerDelivery: number | null;
   /** What the load generator measured. */
   load: LoadResult | null;
+  /** Each round's deliveries/s and losses, in order, when the run had several. */
+  rounds?: { deliveriesPerSec: number; lost: number }[];
 }
 
 const ROOT = new URL("../", import.meta.url);
@@ -142,7 +149,7 @@ const EXTRA_ARGS: Record<string, (run: RunSpec) => string[]> = {
 };
 
 interface Sizes {
-  burst: { members: number; messages: number };
+  burst: { members: number; messages: number; rounds: number };
   steady: { members: number; rate: number; seconds: number };
   light: { rate: number; seconds: number };
   /** The light cross-check: interleaved rounds, each this long per server. */
@@ -155,7 +162,7 @@ interface Sizes {
 }
 
 const FULL: Sizes = {
-  burst: { members: 100, messages: 300 },
+  burst: { members: 100, messages: 300, rounds: 3 },
   steady: { members: 100, rate: 5000, seconds: 3 },
   light: { rate: 200, seconds: 10 },
   crossCheck: { rounds: 3, seconds: 5 },
@@ -167,7 +174,7 @@ const FULL: Sizes = {
 };
 
 const QUICK: Sizes = {
-  burst: { members: 20, messages: 50 },
+  burst: { members: 20, messages: 50, rounds: 1 },
   steady: { members: 20, rate: 1000, seconds: 0.5 },
   light: { rate: 200, seconds: 0.5 },
   crossCheck: { rounds: 1, seconds: 0.5 },
@@ -196,6 +203,7 @@ function paced(
   return {
     scenario,
     name,
+    rounds: 1,
     members: load.members,
     senders: load.senders,
     flooders: load.flooders ?? 0,
@@ -221,10 +229,11 @@ function runsOf(scenario: string, quick: boolean): RunSpec[] {
   const sizes = quick ? QUICK : FULL;
   switch (scenario) {
     case "burst": {
-      const { members, messages } = sizes.burst;
+      const { members, messages, rounds } = sizes.burst;
       return [{
         scenario,
         name: "burst",
+        rounds,
         members,
         senders: members,
         flooders: 0,
@@ -553,6 +562,45 @@ function skipped(run: RunSpec, server: string, reason: string): RunRecord {
   return { ...emptyRecord(run, server), error: reason };
 }
 
+/** One line for the console: what a run measured, or why it did not. */
+function describe(record: RunRecord): string {
+  const load = record.load;
+  return (load
+    ? `${formatRate(load.deliveriesPerSec)} deliveries/s, lost ${load.lost}, ` +
+      `p99 ${formatNumber(load.latencyMs.p99, 2)} ms, connect ` +
+      `${formatNumber(load.connectMs, 0)} ms, ready ${formatNumber(load.readyMs, 0)} ms` +
+      (load.unready > 0 ? ` (${load.unready} never ready)` : "") +
+      (load.disconnected > 0 ? `, ${load.disconnected} disconnected` : "")
+    : "no result") +
+    (record.error ? ` (${record.error.slice(0, CONSOLE_ERROR_CHARS)})` : "");
+}
+
+/**
+ * One server's rounds of a run as one record: the round with the median deliveries/s,
+ * carrying every round's deliveries/s and losses. A failed round is the record, so that a
+ * failure is never voted away.
+ */
+function medianRound(rounds: RunRecord[]): RunRecord {
+  if (rounds.length === 1) return rounds[0];
+  const failed = rounds.find((record) => !record.ok || record.load === null);
+  const rate = (record: RunRecord) => record.load?.deliveriesPerSec ?? 0;
+  const chosen = failed ?? [...rounds].sort((a, b) => rate(a) - rate(b))[rounds.length >> 1];
+  return {
+    ...chosen,
+    rounds: rounds.map((record) => ({
+      deliveriesPerSec: rate(record),
+      lost: record.load?.lost ?? 0,
+    })),
+  };
+}
+
+/** Deliveries lost over all of a record's rounds. */
+function lostInAllRounds(record: RunRecord): number | undefined {
+  return record.rounds
+    ? record.rounds.reduce((sum, round) => sum + round.lost, 0)
+    : record.load?.lost;
+}
+
 /** Starts `server`, measures one run against it, stops it. */
 async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promise<RunRecord> {
   const record = emptyRecord(run, server.name);
@@ -860,7 +908,7 @@ function formatTable(records: RunRecord[]): string {
       r.run,
       r.server,
       load ? formatRate(load.deliveriesPerSec) : "-",
-      load ? String(load.lost) : "-",
+      load ? String(lostInAllRounds(r)) : "-",
       formatNumber(load?.latencyMs.p50, 2),
       formatNumber(load?.latencyMs.p90, 2),
       formatNumber(load?.latencyMs.p99, 2),
@@ -907,7 +955,7 @@ function chartRows(records: RunRecord[]): ChartRow[] {
     server: r.server,
     deliveriesPerSec: r.load && r.load.deliveries > 0 ? r.load.deliveriesPerSec : null,
     p99Ms: r.load && !Number.isNaN(r.load.latencyMs.p99) ? r.load.latencyMs.p99 : null,
-    lost: r.load?.lost ?? 0,
+    lost: lostInAllRounds(r) ?? 0,
   }));
 }
 
@@ -957,29 +1005,25 @@ async function main(args: string[]): Promise<number> {
     for (const note of notes) console.log(`note: ${note}`);
     await warmUp(prepared.servers, tempDir);
     for (const run of runs) {
-      for (const server of prepared.servers) {
-        const label = `${run.name} × ${server.name}`;
-        if (run.members > server.maxMembers) {
-          const reason = `skipped, ${run.members} members > ${server.maxMembers}: ` +
-            (server.maxMembersNote ?? "too many for this server");
-          console.log(`${label}: ${reason}`);
-          records.push(skipped(run, server.name, reason));
-          continue;
+      const runnable = prepared.servers.filter((server) => {
+        if (run.members <= server.maxMembers) return true;
+        const reason = `skipped, ${run.members} members > ${server.maxMembers}: ` +
+          (server.maxMembersNote ?? "too many for this server");
+        console.log(`${run.name} × ${server.name}: ${reason}`);
+        records.push(skipped(run, server.name, reason));
+        return false;
+      });
+      const rounds: RunRecord[][] = runnable.map(() => []);
+      for (let round = 1; round <= run.rounds; round++) {
+        for (const [i, server] of runnable.entries()) {
+          const record = await measure(server, run, tempDir);
+          rounds[i].push(record);
+          const label = `${run.name} × ${server.name}` +
+            (run.rounds > 1 ? `, round ${round}/${run.rounds}` : "");
+          console.log(`${label}: ${describe(record)}`);
         }
-        const record = await measure(server, run, tempDir);
-        records.push(record);
-        const load = record.load;
-        console.log(
-          `${label}: ` + (load
-            ? `${formatRate(load.deliveriesPerSec)} deliveries/s, lost ${load.lost}, ` +
-              `p99 ${formatNumber(load.latencyMs.p99, 2)} ms, connect ` +
-              `${formatNumber(load.connectMs, 0)} ms, ready ${formatNumber(load.readyMs, 0)} ms` +
-              (load.unready > 0 ? ` (${load.unready} never ready)` : "") +
-              (load.disconnected > 0 ? `, ${load.disconnected} disconnected` : "")
-            : "no result") +
-            (record.error ? ` (${record.error.slice(0, CONSOLE_ERROR_CHARS)})` : ""),
-        );
       }
+      records.push(...rounds.map(medianRound));
       if (run.scenario === "light") {
         // Right after the light runs: later scenarios (scale) leave the machine busier.
         const crossed = await lightCrossChecks(prepared.servers, run, {
