@@ -125,7 +125,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       room.sendLineTo(member, helpLine(COMMANDS));
     } else if (name === "me" && argument) {
       const action = `* ${member.name} ${argument}`;
-      room.broadcastLine(action);
+      room.echoLine(action, member);
       log(action);
     } else if (name === "nick") {
       room.sendLineTo(member, "Error: /nick is not available here: members are named by address");
@@ -187,7 +187,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           if (command === undefined) {
             const message = `[${member.name}] : ${messageText(text)}`;
             // The room before the console, as in server.ts: the write goes out first.
-            room.broadcastLine(message);
+            room.echoLine(message, member);
             log(message);
           } else if (command.name === "quit") {
             member.close(quitReason(command.argument));

@@ -61,6 +61,8 @@ export class Room {
   #length = 0;
   /** Per member, the [start, end) ranges of the batch it sent itself and must not get back. */
   #excluded = new Map<Member, number[]>();
+  /** Members that get the batch after everyone else (see {@linkcode Room.echoLine}). */
+  #servedLast = new Set<Member>();
   #flushScheduled = false;
   #backlogged = new Set<Member>();
   #slowTimers = new Map<Member, ReturnType<typeof setTimeout>>();
@@ -95,6 +97,7 @@ export class Room {
   delete(member: Member, key: string = member.name): boolean {
     if (this.#members.get(key) !== member) return false;
     this.#members.delete(key);
+    this.#servedLast.delete(member);
     this.onBacklog(member, false);
     return true;
   }
@@ -123,6 +126,17 @@ export class Room {
   }
 
   /**
+   * Queues one line for every member, `from` included, as the report's select
+   * server echoes a line to its sender too. In each flush `from` gets its copy
+   * after everyone else: it needs its own line least, and one more write ahead
+   * of the others would be one more wake-up ahead of them.
+   */
+  echoLine(text: string, from: Member): void {
+    this.broadcastLine(text);
+    this.#servedLast.add(from);
+  }
+
+  /**
    * Queues one line for `member` alone, after everything broadcast before it,
    * so a reply never overtakes the room's earlier lines.
    */
@@ -146,19 +160,12 @@ export class Room {
     );
     this.#length = 0;
     this.#excluded = new Map();
+    const last = this.#servedLast;
+    if (last.size > 0) this.#servedLast = new Set();
     for (const member of this.#members.values()) {
-      const ranges = excluded.get(member);
-      if (ranges === undefined) {
-        member.send(batch);
-        continue;
-      }
-      let at = 0;
-      for (let i = 0; i < ranges.length; i += 2) {
-        if (ranges[i] > at) member.send(batch.subarray(at, ranges[i]));
-        at = ranges[i + 1];
-      }
-      if (at < batch.length) member.send(batch.subarray(at));
+      if (!last.has(member)) handOver(member, batch, excluded.get(member));
     }
+    for (const member of last) handOver(member, batch, excluded.get(member));
   }
 
   #reserve(bytes: number): void {
@@ -228,4 +235,18 @@ export class Room {
     this.onBacklog(member, false);
     this.#onEvict?.(member);
   }
+}
+
+/** Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`. */
+function handOver(member: Member, batch: Uint8Array, excluded: number[] | undefined): void {
+  if (excluded === undefined) {
+    member.send(batch);
+    return;
+  }
+  let at = 0;
+  for (let i = 0; i < excluded.length; i += 2) {
+    if (excluded[i] > at) member.send(batch.subarray(at, excluded[i]));
+    at = excluded[i + 1];
+  }
+  if (at < batch.length) member.send(batch.subarray(at));
 }
