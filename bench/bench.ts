@@ -5,8 +5,10 @@
  * (launch to first successful connect), drives it with {@linkcode runLoad} from this very
  * process, reads the serving process's memory while all members are connected, and stops it.
  * Ours (`threaded`, `select`) and the peers (`ncat --chat`, the C `ceiling` server) run in the
- * same pass, so their figures can be compared within one run. Right after the light runs it
- * measures light again with chatbench (C), whose floor is lower than a Deno load generator's.
+ * same pass, so their figures can be compared within one run. The burst, about a second a
+ * run, goes three interleaved rounds and keeps the median one. Right after the light runs it
+ * measures light again with chatbench (C), whose floor is lower than a Deno load generator's,
+ * in three interleaved rounds, with a bare Deno relay (`deno_relay.ts`) beside the servers.
  * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
