@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
+import { fakeConn } from "../tests/fake_conn.ts";
 import { LineLog } from "./console_log.ts";
 import { Member } from "./member.ts";
 import { Room } from "./room.ts";
@@ -14,16 +15,10 @@ function recorders(events: string[]) {
       return p.length;
     },
   };
-  const conn = {
-    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5 },
-    setNoDelay() {},
-    setKeepAlive() {},
-    close() {},
-    write(p: Uint8Array): Promise<number> {
-      events.push(`socket ${decoder.decode(p)}`);
-      return Promise.resolve(p.length);
-    },
-  } as unknown as Deno.TcpConn;
+  const conn = fakeConn((p) => {
+    events.push(`socket ${decoder.decode(p)}`);
+    return Promise.resolve(p.length);
+  });
   return { writer, conn };
 }
 

@@ -1,25 +1,20 @@
 import assert from "node:assert/strict";
+import { fakeConn } from "../tests/fake_conn.ts";
 import { encodeLine, LINGER_MS, Member } from "./member.ts";
 
 /** A connection that takes at most `most` bytes per write, as a full socket buffer does. */
 function trickleConn(most: number, failWith?: Error) {
   const received: number[] = [];
   let writes = 0;
-  const conn = {
-    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5 },
-    setNoDelay() {},
-    setKeepAlive() {},
-    close() {},
-    write(p: Uint8Array): Promise<number> {
-      writes++;
-      if (failWith) return Promise.reject(failWith);
-      const count = Math.min(most, p.length);
-      received.push(...p.subarray(0, count));
-      return Promise.resolve(count);
-    },
-  };
+  const conn = fakeConn((p) => {
+    writes++;
+    if (failWith) return Promise.reject(failWith);
+    const count = Math.min(most, p.length);
+    received.push(...p.subarray(0, count));
+    return Promise.resolve(count);
+  });
   return {
-    conn: conn as unknown as Deno.TcpConn,
+    conn,
     received,
     get writes() {
       return writes;

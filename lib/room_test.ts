@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fakeConn } from "../tests/fake_conn.ts";
 import { Member } from "./member.ts";
 import { Room } from "./room.ts";
 
@@ -6,16 +7,10 @@ const decoder = new TextDecoder();
 
 /** A member whose writes are noted in `writes` as `"<name>: <text>"`. */
 function member(name: string, writes: string[]): Member {
-  const conn = {
-    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5 },
-    setNoDelay() {},
-    setKeepAlive() {},
-    close() {},
-    write(p: Uint8Array): Promise<number> {
-      writes.push(`${name}: ${decoder.decode(p)}`);
-      return Promise.resolve(p.length);
-    },
-  } as unknown as Deno.TcpConn;
+  const conn = fakeConn((p) => {
+    writes.push(`${name}: ${decoder.decode(p)}`);
+    return Promise.resolve(p.length);
+  });
   return new Member(conn, { name });
 }
 
