@@ -51,51 +51,11 @@ export interface Reader {
 }
 
 /**
- * Reads a connection into a buffer that grows while reads fill it and
- * shrinks back when the connection goes quiet. One object and no generator
- * per connection: a server holds thousands of these, each with a read pending.
- *
- * @example Usage
- * ```ts ignore
- * import { ChunkReader } from "./conn_reader.ts";
- *
- * const reader = new ChunkReader(await Deno.connect({ port: 1234 }));
- * const chunk = await reader.read(); // null at end of stream
- * ```
- */
-export class ChunkReader {
-  #reader: Reader;
-  #buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
-
-  /** Wraps `reader`. */
-  constructor(reader: Reader) {
-    this.#reader = reader;
-  }
-
-  /**
-   * Resolves to the bytes of one read, as a view that is valid until the next
-   * read, or to `null` at end of stream or on disconnect (a reset, a closed
-   * connection). Any other error is thrown.
-   */
-  async read(): Promise<Uint8Array | null> {
-    const buffer = this.#buffer;
-    let count: number | null;
-    try {
-      count = await this.#reader.read(buffer);
-    } catch (error) {
-      if (isDisconnect(error)) return null;
-      throw error;
-    }
-    if (count === null) return null;
-    this.#buffer = nextReadBuffer(buffer, count);
-    return buffer.subarray(0, count);
-  }
-}
-
-/**
- * Yields the bytes read from `reader` until end of stream or disconnect,
- * through a {@linkcode ChunkReader}: consume each chunk before asking for
- * the next one.
+ * Yields the bytes read from `reader` until end of stream or disconnect, in a
+ * buffer that grows while reads fill it and shrinks back when the reader goes
+ * quiet (see {@linkcode nextReadBuffer}). Each chunk is a view valid until the
+ * next one is asked for. A reset or closed connection ends the iteration like
+ * end of stream; any other error is thrown.
  *
  * @example Usage
  * ```ts ignore
@@ -106,8 +66,17 @@ export class ChunkReader {
  * ```
  */
 export async function* readChunks(reader: Reader): AsyncGenerator<Uint8Array, void, void> {
-  const chunks = new ChunkReader(reader);
-  for (let chunk = await chunks.read(); chunk !== null; chunk = await chunks.read()) {
-    yield chunk;
+  let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
+  while (true) {
+    let count: number | null;
+    try {
+      count = await reader.read(buffer);
+    } catch (error) {
+      if (isDisconnect(error)) return;
+      throw error;
+    }
+    if (count === null) return;
+    yield buffer.subarray(0, count);
+    buffer = nextReadBuffer(buffer, count);
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChunkReader, INITIAL_READ_BYTES, MAX_READ_BYTES, readChunks } from "./conn_reader.ts";
+import { INITIAL_READ_BYTES, MAX_READ_BYTES, readChunks } from "./conn_reader.ts";
 
 /** A reader that hands out `sizes` bytes per read and records each buffer's size. */
 function fakeReader(sizes: number[], end: "eof" | Error = "eof") {
@@ -17,14 +17,11 @@ function fakeReader(sizes: number[], end: "eof" | Error = "eof") {
   };
 }
 
-Deno.test("ChunkReader.read() starts small, grows while reads fill it, shrinks when quiet", async () => {
+Deno.test("readChunks() starts small, grows while reads fill it, shrinks when quiet", async () => {
   const big = MAX_READ_BYTES * 4;
   const reader = fakeReader([10, big, big, big, big, 10, 10]);
-  const chunks = new ChunkReader(reader);
   const counts: number[] = [];
-  for (let chunk = await chunks.read(); chunk !== null; chunk = await chunks.read()) {
-    counts.push(chunk.length);
-  }
+  for await (const chunk of readChunks(reader)) counts.push(chunk.length);
   const grown = [INITIAL_READ_BYTES, INITIAL_READ_BYTES * 8, INITIAL_READ_BYTES * 64];
   assert.deepEqual(reader.buffers, [
     INITIAL_READ_BYTES,
@@ -37,12 +34,12 @@ Deno.test("ChunkReader.read() starts small, grows while reads fill it, shrinks w
   assert.deepEqual(counts.slice(0, 2), [10, INITIAL_READ_BYTES]);
 });
 
-Deno.test("ChunkReader.read() ends at a reset and throws other errors", async () => {
-  const reset = new ChunkReader(fakeReader([5], new Deno.errors.ConnectionReset("reset")));
-  assert.equal((await reset.read())?.length, 5);
-  assert.equal(await reset.read(), null);
-  const broken = new ChunkReader(fakeReader([], new TypeError("bug")));
-  await assert.rejects(() => broken.read(), TypeError);
+Deno.test("readChunks() ends at a reset and throws other errors", async () => {
+  const reset = readChunks(fakeReader([5], new Deno.errors.ConnectionReset("reset")));
+  assert.equal((await reset.next()).value?.length, 5);
+  assert.deepEqual(await reset.next(), { done: true, value: undefined });
+  const broken = readChunks(fakeReader([], new TypeError("bug")));
+  await assert.rejects(() => broken.next(), TypeError);
 });
 
 Deno.test("readChunks() yields every chunk until end of stream", async () => {

@@ -161,11 +161,11 @@ export class Room {
     this.#length = 0;
     this.#excluded = new Map();
     const last = this.#servedLast;
-    if (last.size > 0) this.#servedLast = new Set();
     for (const member of this.#members.values()) {
       if (!last.has(member)) handOver(member, batch, excluded.get(member));
     }
     for (const member of last) handOver(member, batch, excluded.get(member));
+    last.clear();
   }
 
   #reserve(bytes: number): void {
