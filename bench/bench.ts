@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
+import { lostInAllRounds, medianRound, type RoundFigures } from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -106,7 +107,7 @@ interface RunRecord {
   /** What the load generator measured. */
   load: LoadResult | null;
   /** Each round's deliveries/s and losses, in order, when the run had several. */
-  rounds?: { deliveriesPerSec: number; lost: number }[];
+  rounds?: RoundFigures[];
 }
 
 const ROOT = new URL("../", import.meta.url);
@@ -575,32 +576,6 @@ function describe(record: RunRecord): string {
       (load.disconnected > 0 ? `, ${load.disconnected} disconnected` : "")
     : "no result") +
     (record.error ? ` (${record.error.slice(0, CONSOLE_ERROR_CHARS)})` : "");
-}
-
-/**
- * One server's rounds of a run as one record: the round with the median deliveries/s,
- * carrying every round's deliveries/s and losses. A failed round is the record, so that a
- * failure is never voted away.
- */
-function medianRound(rounds: RunRecord[]): RunRecord {
-  if (rounds.length === 1) return rounds[0];
-  const failed = rounds.find((record) => !record.ok || record.load === null);
-  const rate = (record: RunRecord) => record.load?.deliveriesPerSec ?? 0;
-  const chosen = failed ?? [...rounds].sort((a, b) => rate(a) - rate(b))[rounds.length >> 1];
-  return {
-    ...chosen,
-    rounds: rounds.map((record) => ({
-      deliveriesPerSec: rate(record),
-      lost: record.load?.lost ?? 0,
-    })),
-  };
-}
-
-/** Deliveries lost over all of a record's rounds. */
-function lostInAllRounds(record: RunRecord): number | undefined {
-  return record.rounds
-    ? record.rounds.reduce((sum, round) => sum + round.lost, 0)
-    : record.load?.lost;
 }
 
 /** Starts `server`, measures one run against it, stops it. */

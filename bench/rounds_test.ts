@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { lostInAllRounds, medianRound, type RoundRecord } from "./rounds.ts";
+
+type Labelled = RoundRecord & { label: string };
+
+const round = (deliveriesPerSec: number, lost = 0, ok = true): Labelled => ({
+  ok,
+  load: { deliveriesPerSec, lost },
+  label: `${deliveriesPerSec}/s`,
+});
+
+Deno.test("medianRound() keeps the median round by rate, with every round's figures", () => {
+  const row = medianRound([round(4.2), round(3.6, 1), round(4.3)]);
+  assert.equal(row.label, "4.2/s");
+  assert.deepEqual(row.rounds, [
+    { deliveriesPerSec: 4.2, lost: 0 },
+    { deliveriesPerSec: 3.6, lost: 1 },
+    { deliveriesPerSec: 4.3, lost: 0 },
+  ]);
+  assert.equal(lostInAllRounds(row), 1, "a loss in a round that is not the row still counts");
+});
+
+Deno.test("medianRound() makes a failed round the row, and leaves a single round alone", () => {
+  const failed: Labelled = { ok: false, load: null, label: "timed out" };
+  assert.equal(medianRound([round(4), failed, round(5)]).label, "timed out");
+  const only = round(4, 2);
+  assert.equal(medianRound([only]), only);
+  assert.equal(lostInAllRounds(only), 2);
+});
