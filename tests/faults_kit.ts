@@ -139,6 +139,25 @@ export async function memoryOf(pid: number): Promise<{ rss: number; peak: number
   return { rss: kib("VmRSS") * 1024, peak: kib("VmHWM") * 1024 };
 }
 
+/** Values of the `tr` field of /proc/net/tcp: which timer of a socket is pending. */
+export const TCP_TIMER = { none: "00", retransmit: "01", keepalive: "02" } as const;
+
+/**
+ * The pending-timer field (see {@linkcode TCP_TIMER}) of the established
+ * loopback TCP socket from `localPort` to `remotePort`, from /proc/net/tcp.
+ */
+export async function tcpTimer(localPort: number, remotePort: number): Promise<string> {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
+  const local = `0100007F:${hex(localPort)}`;
+  const remote = `0100007F:${hex(remotePort)}`;
+  const ESTABLISHED = "01";
+  for (const row of (await commandOutput("cat", ["/proc/net/tcp"])).split("\n").slice(1)) {
+    const [, from, to, state, , timer] = row.trim().split(/\s+/); // sl local rem st tx:rx tr:when
+    if (from === local && to === remote && state === ESTABLISHED) return timer.slice(0, 2);
+  }
+  throw new Error(`No connection from port ${localPort} to port ${remotePort} in /proc/net/tcp`);
+}
+
 /** How many file descriptors a process has open, from `ls /proc/PID/fd`. */
 export async function openFds(pid: number): Promise<number> {
   return (await commandOutput("ls", [`/proc/${pid}/fd`])).split("\n").filter(Boolean).length;

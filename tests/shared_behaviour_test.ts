@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
-import { until } from "./faults_kit.ts";
+import { TCP_TIMER, tcpTimer, until } from "./faults_kit.ts";
 
 for (const flavor of FLAVORS) {
   Deno.test(`${flavor.name}: an idle member is told and closed, the room is told why`, async () => {
@@ -90,5 +90,30 @@ for (const flavor of FLAVORS) {
     ]);
     await Promise.all([a.close(), b.close()]);
     await server.shutdown();
+  });
+
+  Deno.test({
+    name: `${flavor.name}: a member's connection has TCP keepalive on, so dead peers are found`,
+    ignore: Deno.build.os !== "linux", // read from /proc/net/tcp
+    async fn() {
+      const server = flavor.start();
+      const a = await flavor.join(server.addr.port, "a");
+      await flavor.joined(a);
+      const ends = () =>
+        Promise.all([
+          tcpTimer(server.addr.port, a.conn.localAddr.port),
+          tcpTimer(a.conn.localAddr.port, server.addr.port),
+        ]);
+      let timers: string[] = [];
+      // While a segment is unacknowledged its retransmit timer shows instead: wait it out.
+      await until(
+        async () => !(timers = await ends()).includes(TCP_TIMER.retransmit),
+        "the connection to go quiet",
+      );
+      // The test's own socket, without keepalive, shows that the field tells them apart.
+      assert.deepEqual(timers, [TCP_TIMER.keepalive, TCP_TIMER.none]);
+      await a.close();
+      await server.shutdown();
+    },
   });
 }
