@@ -252,7 +252,7 @@ Deno.test("lineInput() yields each line, the last even without a newline, then e
   ]);
 });
 
-// --- Piped: plain lines -----------------------------------------------------
+// --- Servers to talk to -----------------------------------------------------
 
 /** Connects a watcher to the select server, once it is in the room. */
 async function joinSelect(port: number): Promise<LineClient> {
@@ -261,11 +261,40 @@ async function joinSelect(port: number): Promise<LineClient> {
   return watcher;
 }
 
+/** A server on a free port with a member in its room to watch it; disposing closes both. */
+interface WatchedRoom extends AsyncDisposable {
+  port: number;
+  /** alice on the threaded server; an anonymous member on the select server. */
+  watcher: LineClient;
+  shutdown(): Promise<void>;
+}
+
+/** Starts a server of `kind` and puts a watcher in its room. */
+async function watchedRoom(kind: "threaded" | "select", port = 0): Promise<WatchedRoom> {
+  const options = { hostname: "127.0.0.1", port, log: () => {} };
+  const server = kind === "threaded" ? startServer(options) : startSelectServer(options);
+  await using owned = new AsyncDisposableStack();
+  owned.defer(() => server.shutdown());
+  const watcher = kind === "threaded"
+    ? await LineClient.join(server.addr.port, "alice")
+    : await joinSelect(server.addr.port);
+  owned.defer(() => watcher.close());
+  const cleanup = owned.move(); // from here on, the room's disposal closes them
+  return {
+    port: server.addr.port,
+    watcher,
+    shutdown: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => cleanup.disposeAsync(),
+  };
+}
+
 /** Waits for the next member to enter the select server's room; returns its name. */
 async function enteredName(watcher: LineClient): Promise<string> {
   const entered = await watcher.expect(/^Client \(.*\) entered room$/);
   return entered.slice("Client (".length, -") entered room".length);
 }
+
+// --- Piped: plain lines -----------------------------------------------------
 
 /** The environment without NO_COLOR, so that only the pipe keeps the output plain. */
 function envWithoutNoColor(): Record<string, string> {
@@ -332,6 +361,10 @@ class PipedClient {
     return code;
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** Ends the process if it still runs, and lets go of its pipes. */
   async close(): Promise<void> {
     try {
@@ -348,47 +381,35 @@ class PipedClient {
 }
 
 Deno.test("client.ts piped prints plain lines without NO_COLOR, and leaves on /quit", async () => {
-  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-  const alice = await LineClient.join(server.addr.port, "alice");
-  const bot = new PipedClient("client.ts", ["127.0.0.1", String(server.addr.port), "bot"]);
-  try {
-    await alice.expect("clientbot- enter");
-    await alice.send("hi \x1b[31mbot");
-    await bot.expect(/\[alice\]/);
-    await bot.write("one\n/quit done for today\ntwo\n");
-    assert.equal(await bot.exit(), 0);
-    await alice.expect("[bot]one");
-    assert.equal(await alice.expect(/^clientbot- exit/), "clientbot- exit (done for today)");
-    assert.ok(!alice.lines.includes("[bot]two"), "nothing is sent after /quit");
-    assert.ok(!bot.stdout.includes("\x1b"), "no escape codes in piped output");
-    assert.ok(bot.stdout.includes("\n[alice]hi ^[[31mbot\n"), bot.stdout);
-    assert.ok(bot.stdout.endsWith("Host Disconnected\n"), bot.stdout);
-  } finally {
-    await bot.close();
-    await alice.close();
-    await server.shutdown();
-  }
+  await using room = await watchedRoom("threaded");
+  const { port, watcher: alice } = room;
+  await using bot = new PipedClient("client.ts", ["127.0.0.1", String(port), "bot"]);
+  await alice.expect("clientbot- enter");
+  await alice.send("hi \x1b[31mbot");
+  await bot.expect(/\[alice\]/);
+  await bot.write("one\n/quit done for today\ntwo\n");
+  assert.equal(await bot.exit(), 0);
+  await alice.expect("[bot]one");
+  assert.equal(await alice.expect(/^clientbot- exit/), "clientbot- exit (done for today)");
+  assert.ok(!alice.lines.includes("[bot]two"), "nothing is sent after /quit");
+  assert.ok(!bot.stdout.includes("\x1b"), "no escape codes in piped output");
+  assert.ok(bot.stdout.includes("\n[alice]hi ^[[31mbot\n"), bot.stdout);
+  assert.ok(bot.stdout.endsWith("Host Disconnected\n"), bot.stdout);
 });
 
 Deno.test("select_client.ts piped prints plain lines, stamps them with --timestamps", async () => {
-  const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-  const watcher = await joinSelect(server.addr.port);
-  const args = ["127.0.0.1", String(server.addr.port), "--timestamps"];
-  const client = new PipedClient("select_client.ts", args);
-  try {
-    const name = await enteredName(watcher);
-    await client.write("hello\n");
-    // Own lines come back unmarked: marks are for a terminal.
-    await client.expect(new RegExp(`^\\d\\d:\\d\\d \\[${name}\\] : hello$`));
-    await client.write("quit\n");
-    assert.equal(await client.exit(), 0);
-    await watcher.expect(/is offline/);
-    assert.ok(!client.stdout.includes("\x1b"), "no escape codes in piped output");
-  } finally {
-    await client.close();
-    await watcher.close();
-    await server.shutdown();
-  }
+  await using room = await watchedRoom("select");
+  const { port, watcher } = room;
+  const args = ["127.0.0.1", String(port), "--timestamps"];
+  await using client = new PipedClient("select_client.ts", args);
+  const name = await enteredName(watcher);
+  await client.write("hello\n");
+  // Own lines come back unmarked: marks are for a terminal.
+  await client.expect(new RegExp(`^\\d\\d:\\d\\d \\[${name}\\] : hello$`));
+  await client.write("quit\n");
+  assert.equal(await client.exit(), 0);
+  await watcher.expect(/is offline/);
+  assert.ok(!client.stdout.includes("\x1b"), "no escape codes in piped output");
 });
 
 // --- In a real terminal: tmux -----------------------------------------------
@@ -533,6 +554,10 @@ class Pane {
     }
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** Ends the session and removes its files. */
   async close(): Promise<void> {
     await new Deno.Command("tmux", { args: ["-S", this.#socket, "kill-server"], stderr: "null" })
@@ -575,43 +600,37 @@ Deno.test({
   name: "client.ts in a terminal prints above the half-typed line and restores on Ctrl-C",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const alice = await LineClient.join(server.addr.port, "alice");
-    const pane = await Pane.client("client.ts", ["127.0.0.1", String(server.addr.port), "bob"]);
-    try {
-      await alice.expect("clientbob- enter");
-      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-      await pane.type("안녕 반가");
-      await pane.waitFor("the half line", (screen) => inputRow(screen) === "> 안녕 반가");
-      await alice.send("hello bob");
-      const screen = await pane.waitFor("alice's message", ({ rows, y }) => {
-        return rows.slice(0, y).includes("[alice]hello bob");
-      });
-      assert.equal(inputRow(screen), "> 안녕 반가", "the half line is intact");
-      assert.equal(screen.x, 11, "the cursor is after the half line: 2 + 4 + 1 + 4 columns");
-      assert.deepEqual(screen.rows.slice(screen.y + 1).filter((row) => row !== ""), []);
-      const colored = (await pane.screen(true)).rows.find((row) => row.includes("[alice]"))!;
-      assert.match(colored, COLOR, "names are colored");
+    await using room = await watchedRoom("threaded");
+    const { port, watcher: alice } = room;
+    await using pane = await Pane.client("client.ts", ["127.0.0.1", String(port), "bob"]);
+    await alice.expect("clientbob- enter");
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await pane.type("안녕 반가");
+    await pane.waitFor("the half line", (screen) => inputRow(screen) === "> 안녕 반가");
+    await alice.send("hello bob");
+    const screen = await pane.waitFor("alice's message", ({ rows, y }) => {
+      return rows.slice(0, y).includes("[alice]hello bob");
+    });
+    assert.equal(inputRow(screen), "> 안녕 반가", "the half line is intact");
+    assert.equal(screen.x, 11, "the cursor is after the half line: 2 + 4 + 1 + 4 columns");
+    assert.deepEqual(screen.rows.slice(screen.y + 1).filter((row) => row !== ""), []);
+    const colored = (await pane.screen(true)).rows.find((row) => row.includes("[alice]"))!;
+    assert.match(colored, COLOR, "names are colored");
 
-      await pane.type("워요");
-      await pane.press("Enter");
-      await alice.expect("[bob]안녕 반가워요");
-      await pane.waitFor("bob's own line, marked", ({ rows, y }) => {
-        return rows.slice(0, y).includes("» [bob]안녕 반가워요") && rows[y] === ">";
-      });
+    await pane.type("워요");
+    await pane.press("Enter");
+    await alice.expect("[bob]안녕 반가워요");
+    await pane.waitFor("bob's own line, marked", ({ rows, y }) => {
+      return rows.slice(0, y).includes("» [bob]안녕 반가워요") && rows[y] === ">";
+    });
 
-      await pane.type("half a thought");
-      await pane.press("C-c");
-      await expectRestoredExit(pane, 0);
-      await alice.expect("clientbob- exit");
-      const { rows } = await pane.screen();
-      assert.ok(rows.includes("Host Disconnected"));
-      assert.ok(!rows.some((row) => row.includes("half a thought")), "the input line is erased");
-    } finally {
-      await pane.close();
-      await alice.close();
-      await server.shutdown();
-    }
+    await pane.type("half a thought");
+    await pane.press("C-c");
+    await expectRestoredExit(pane, 0);
+    await alice.expect("clientbob- exit");
+    const { rows } = await pane.screen();
+    assert.ok(rows.includes("Host Disconnected"));
+    assert.ok(!rows.some((row) => row.includes("half a thought")), "the input line is erased");
   },
 });
 
@@ -619,55 +638,49 @@ Deno.test({
   name: "select_client.ts in a terminal edits the line, prints above it, restores on Ctrl-C",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const watcher = await joinSelect(server.addr.port);
-    const pane = await Pane.client("select_client.ts", ["127.0.0.1", String(server.addr.port)]);
-    try {
-      const name = await enteredName(watcher);
-      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-      await pane.type("안녕 wrld");
-      await pane.press("Left", "Left", "Left");
-      await pane.type("o");
-      await pane.waitFor("the edited half line", (screen) => inputRow(screen) === "> 안녕 world");
-      await pane.press("Home");
-      await pane.waitFor("the cursor at the start", (screen) => screen.x === 2);
-      await pane.press("End");
-      await pane.type(" 반가");
-      await pane.waitFor("the half line", (screen) => inputRow(screen) === "> 안녕 world 반가");
-      await watcher.send("hello there");
-      const screen = await pane.waitFor("the watcher's message", ({ rows, y }) => {
-        return rows.slice(0, y).some((row) => row.endsWith("] : hello there"));
-      });
-      assert.equal(inputRow(screen), "> 안녕 world 반가", "the half line is intact");
-      assert.equal(screen.x, 17, "the cursor is after the half line");
+    await using room = await watchedRoom("select");
+    const { port, watcher } = room;
+    await using pane = await Pane.client("select_client.ts", ["127.0.0.1", String(port)]);
+    const name = await enteredName(watcher);
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await pane.type("안녕 wrld");
+    await pane.press("Left", "Left", "Left");
+    await pane.type("o");
+    await pane.waitFor("the edited half line", (screen) => inputRow(screen) === "> 안녕 world");
+    await pane.press("Home");
+    await pane.waitFor("the cursor at the start", (screen) => screen.x === 2);
+    await pane.press("End");
+    await pane.type(" 반가");
+    await pane.waitFor("the half line", (screen) => inputRow(screen) === "> 안녕 world 반가");
+    await watcher.send("hello there");
+    const screen = await pane.waitFor("the watcher's message", ({ rows, y }) => {
+      return rows.slice(0, y).some((row) => row.endsWith("] : hello there"));
+    });
+    assert.equal(inputRow(screen), "> 안녕 world 반가", "the half line is intact");
+    assert.equal(screen.x, 17, "the cursor is after the half line");
 
-      // Narrower than the line: it scrolls, and the rewrapped old one leaves nothing behind.
-      await pane.resize(12);
-      const narrow = await pane.waitFor("the line redrawn narrow", ({ rows, y }) => {
-        return rows[y] === "> orld 반가" && rows.filter((row) => row.startsWith(">")).length === 1;
-      });
-      assert.ok(narrow.rows.some((row) => row.endsWith("there")), "messages redrawn");
-      await pane.resize(80);
-      await pane.waitFor("the line redrawn wide", (screen) => {
-        return inputRow(screen) === "> 안녕 world 반가" && screen.x === 17;
-      });
+    // Narrower than the line: it scrolls, and the rewrapped old one leaves nothing behind.
+    await pane.resize(12);
+    const narrow = await pane.waitFor("the line redrawn narrow", ({ rows, y }) => {
+      return rows[y] === "> orld 반가" && rows.filter((row) => row.startsWith(">")).length === 1;
+    });
+    assert.ok(narrow.rows.some((row) => row.endsWith("there")), "messages redrawn");
+    await pane.resize(80);
+    await pane.waitFor("the line redrawn wide", (screen) => {
+      return inputRow(screen) === "> 안녕 world 반가" && screen.x === 17;
+    });
 
-      await pane.press("Enter");
-      await watcher.expect(`[${name}] : 안녕 world 반가`);
-      await pane.waitFor("our own line, echoed and marked", ({ rows, y }) => {
-        return rows.slice(0, y).includes(`» [${name}] : 안녕 world 반가`) && rows[y] === ">";
-      });
-      const colored = (await pane.screen(true)).rows.find((row) => row.includes(" : hello there"))!;
-      assert.match(colored, COLOR, "names are colored");
+    await pane.press("Enter");
+    await watcher.expect(`[${name}] : 안녕 world 반가`);
+    await pane.waitFor("our own line, echoed and marked", ({ rows, y }) => {
+      return rows.slice(0, y).includes(`» [${name}] : 안녕 world 반가`) && rows[y] === ">";
+    });
+    const colored = (await pane.screen(true)).rows.find((row) => row.includes(" : hello there"))!;
+    assert.match(colored, COLOR, "names are colored");
 
-      await pane.press("C-c");
-      await expectRestoredExit(pane, 0);
-      await watcher.expect(/is offline/);
-    } finally {
-      await pane.close();
-      await watcher.close();
-      await server.shutdown();
-    }
+    await pane.press("C-c");
+    await expectRestoredExit(pane, 0);
+    await watcher.expect(/is offline/);
   },
 });
 
@@ -675,27 +688,21 @@ Deno.test({
   name: "client.ts in a terminal with --no-color prints no color, restores when the server goes",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const alice = await LineClient.join(server.addr.port, "alice");
-    const args = ["127.0.0.1", String(server.addr.port), "bob", "--no-color"];
-    const pane = await Pane.client("client.ts", args);
-    try {
-      await alice.expect("clientbob- enter");
-      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-      await alice.send("plain, please");
-      await pane.waitFor("alice's message", ({ rows }) => rows.includes("[alice]plain, please"));
-      await pane.type("unsent");
-      const { rows } = await pane.screen(true);
-      assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
-      await server.shutdown();
-      await expectRestoredExit(pane, 1);
-      const after = await pane.screen();
-      assert.ok(after.rows.includes("Host Disconnected"));
-    } finally {
-      await pane.close();
-      await alice.close();
-      await server.shutdown();
-    }
+    await using room = await watchedRoom("threaded");
+    const { port, watcher: alice } = room;
+    const args = ["127.0.0.1", String(port), "bob", "--no-color"];
+    await using pane = await Pane.client("client.ts", args);
+    await alice.expect("clientbob- enter");
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await alice.send("plain, please");
+    await pane.waitFor("alice's message", ({ rows }) => rows.includes("[alice]plain, please"));
+    await pane.type("unsent");
+    const { rows } = await pane.screen(true);
+    assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
+    await room.shutdown();
+    await expectRestoredExit(pane, 1);
+    const after = await pane.screen();
+    assert.ok(after.rows.includes("Host Disconnected"));
   },
 });
 
@@ -703,28 +710,22 @@ Deno.test({
   name: "select_client.ts in a terminal with NO_COLOR prints no color, leaves on /quit",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const watcher = await joinSelect(server.addr.port);
-    const args = ["127.0.0.1", String(server.addr.port), "--timestamps"];
-    const pane = await Pane.client("select_client.ts", args, { NO_COLOR: "1" });
-    try {
-      await enteredName(watcher);
-      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-      await watcher.send("no color");
-      await pane.waitFor("the message, stamped", ({ rows }) => {
-        return rows.some((row) => /^\d\d:\d\d \[.*\] : no color$/.test(row));
-      });
-      const { rows } = await pane.screen(true);
-      assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
-      await pane.type("/quit see you");
-      await pane.press("Enter");
-      await expectRestoredExit(pane, 0);
-      await watcher.expect(/is offline/);
-    } finally {
-      await pane.close();
-      await watcher.close();
-      await server.shutdown();
-    }
+    await using room = await watchedRoom("select");
+    const { port, watcher } = room;
+    const args = ["127.0.0.1", String(port), "--timestamps"];
+    await using pane = await Pane.client("select_client.ts", args, { NO_COLOR: "1" });
+    await enteredName(watcher);
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await watcher.send("no color");
+    await pane.waitFor("the message, stamped", ({ rows }) => {
+      return rows.some((row) => /^\d\d:\d\d \[.*\] : no color$/.test(row));
+    });
+    const { rows } = await pane.screen(true);
+    assert.ok(!rows.some((row) => COLOR.test(row)), JSON.stringify(rows));
+    await pane.type("/quit see you");
+    await pane.press("Enter");
+    await expectRestoredExit(pane, 0);
+    await watcher.expect(/is offline/);
   },
 });
 
@@ -732,39 +733,28 @@ Deno.test({
   name: "client.ts in a terminal with --reconnect rejoins a restarted server under its ID",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const first = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const port = first.addr.port;
-    const alice = await LineClient.join(port, "alice");
-    const pane = await Pane.client("client.ts", ["127.0.0.1", String(port), "bob", "--reconnect"]);
-    let second: ReturnType<typeof startServer> | undefined;
-    let carol: LineClient | undefined;
-    try {
-      await alice.expect("clientbob- enter");
-      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-      await pane.type("still typing");
-      await first.shutdown();
-      const screen = await pane.waitFor("the reconnect notice", ({ rows }) => {
-        return rows.some((row) => row.startsWith("Disconnected; reconnecting in 1 s"));
-      });
-      assert.equal(inputRow(screen), "> still typing");
-      second = startServer({ hostname: "127.0.0.1", port, log: () => {} });
-      carol = await LineClient.join(port, "carol");
-      await carol.expect("clientbob- enter");
-      await pane.waitFor("the rejoin notice", ({ rows }) => {
-        return rows.includes("Reconnected; joining as bob");
-      });
-      await pane.press("Enter");
-      await carol.expect("[bob]still typing");
-      await pane.press("C-c");
-      await expectRestoredExit(pane, 0);
-      await carol.expect("clientbob- exit");
-    } finally {
-      await pane.close();
-      await alice.close();
-      await carol?.close();
-      await first.shutdown();
-      await second?.shutdown();
-    }
+    await using first = await watchedRoom("threaded");
+    const { port, watcher: alice } = first;
+    const args = ["127.0.0.1", String(port), "bob", "--reconnect"];
+    await using pane = await Pane.client("client.ts", args);
+    await alice.expect("clientbob- enter");
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await pane.type("still typing");
+    await first.shutdown();
+    const screen = await pane.waitFor("the reconnect notice", ({ rows }) => {
+      return rows.some((row) => row.startsWith("Disconnected; reconnecting in 1 s"));
+    });
+    assert.equal(inputRow(screen), "> still typing");
+    await using second = await watchedRoom("threaded", port);
+    await second.watcher.expect("clientbob- enter");
+    await pane.waitFor("the rejoin notice", ({ rows }) => {
+      return rows.includes("Reconnected; joining as bob");
+    });
+    await pane.press("Enter");
+    await second.watcher.expect("[bob]still typing");
+    await pane.press("C-c");
+    await expectRestoredExit(pane, 0);
+    await second.watcher.expect("clientbob- exit");
   },
 });
 
@@ -772,23 +762,17 @@ Deno.test({
   name: "select_client.ts in a terminal leaves on SIGTERM and restores the terminal",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const watcher = await joinSelect(server.addr.port);
-    const pane = await Pane.client("select_client.ts", ["127.0.0.1", String(server.addr.port)]);
-    try {
-      await enteredName(watcher);
-      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-      await pane.type("never sent");
-      await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
-      Deno.kill(await pane.pid(), "SIGTERM");
-      await expectRestoredExit(pane, 0);
-      await watcher.expect(/is offline/);
-      assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
-    } finally {
-      await pane.close();
-      await watcher.close();
-      await server.shutdown();
-    }
+    await using room = await watchedRoom("select");
+    const { port, watcher } = room;
+    await using pane = await Pane.client("select_client.ts", ["127.0.0.1", String(port)]);
+    await enteredName(watcher);
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await pane.type("never sent");
+    await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
+    Deno.kill(await pane.pid(), "SIGTERM");
+    await expectRestoredExit(pane, 0);
+    await watcher.expect(/is offline/);
+    assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
   },
 });
 
@@ -796,23 +780,16 @@ Deno.test({
   name: "client.ts in a terminal with stdin piped sends, leaves, and never enters raw mode",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const alice = await LineClient.join(server.addr.port, "alice");
+    await using room = await watchedRoom("threaded");
+    const { port, watcher: alice } = room;
     const deno = shellQuote(Deno.execPath());
-    const port = String(server.addr.port);
     const client = `${deno} run --quiet --allow-net client.ts 127.0.0.1 ${port} bot`;
-    const pane = await Pane.start(`printf 'hi from a pipe\\n' | ${client}`);
-    try {
-      await alice.expect("[bot]hi from a pipe");
-      await expectRestoredExit(pane, 0);
-      const { rows } = await pane.screen();
-      assert.ok(rows.includes("Host Disconnected"));
-      assert.ok(!rows.some((row) => row.startsWith(">")), "no input line");
-    } finally {
-      await pane.close();
-      await alice.close();
-      await server.shutdown();
-    }
+    await using pane = await Pane.start(`printf 'hi from a pipe\\n' | ${client}`);
+    await alice.expect("[bot]hi from a pipe");
+    await expectRestoredExit(pane, 0);
+    const { rows } = await pane.screen();
+    assert.ok(rows.includes("Host Disconnected"));
+    assert.ok(!rows.some((row) => row.startsWith(">")), "no input line");
   },
 });
 
@@ -820,32 +797,26 @@ Deno.test({
   name: "select_client.ts typing on a terminal into a file writes plain lines, erases on screen",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    const server = startSelectServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-    const watcher = await joinSelect(server.addr.port);
+    await using room = await watchedRoom("select");
+    const { port, watcher } = room;
     const out = await Deno.makeTempFile({ prefix: "groupchat_out_" });
+    await using _out = { [Symbol.asyncDispose]: () => Deno.remove(out) };
     const deno = shellQuote(Deno.execPath());
-    const client = `${deno} run --quiet --allow-net select_client.ts 127.0.0.1 ${server.addr.port}`;
-    const pane = await Pane.start(`${client} > ${shellQuote(out)}`);
-    try {
-      const name = await enteredName(watcher);
-      await pane.type("typed in line mode");
-      await pane.press("Enter");
-      await watcher.expect(`[${name}] : typed in line mode`);
-      await pane.waitFor("the typed line erased", ({ rows }) => {
-        return !rows.some((row) => row.includes("typed in line mode"));
-      });
-      await pane.press("C-d");
-      const ending = await pane.ending();
-      assert.equal(ending.code, 0);
-      const written = await Deno.readTextFile(out);
-      assert.ok(!written.includes("\x1b"), JSON.stringify(written));
-      assert.ok(written.includes(`\n[${name}] : typed in line mode\n`), written);
-    } finally {
-      await pane.close();
-      await Deno.remove(out);
-      await watcher.close();
-      await server.shutdown();
-    }
+    const client = `${deno} run --quiet --allow-net select_client.ts 127.0.0.1 ${port}`;
+    await using pane = await Pane.start(`${client} > ${shellQuote(out)}`);
+    const name = await enteredName(watcher);
+    await pane.type("typed in line mode");
+    await pane.press("Enter");
+    await watcher.expect(`[${name}] : typed in line mode`);
+    await pane.waitFor("the typed line erased", ({ rows }) => {
+      return !rows.some((row) => row.includes("typed in line mode"));
+    });
+    await pane.press("C-d");
+    const ending = await pane.ending();
+    assert.equal(ending.code, 0);
+    const written = await Deno.readTextFile(out);
+    assert.ok(!written.includes("\x1b"), JSON.stringify(written));
+    assert.ok(written.includes(`\n[${name}] : typed in line mode\n`), written);
   },
 });
 
@@ -857,13 +828,9 @@ Deno.test({
     const module = shellQuote(new URL("../lib/terminal_ui.ts", import.meta.url).href);
     const program = `import { TerminalUi } from ${module}; new TerminalUi().start(); ` +
       `setTimeout(() => { throw new Error("boom"); }, 0);`;
-    const pane = await Pane.start(`${deno} eval --quiet ${shellQuote(program)}`);
-    try {
-      await expectRestoredExit(pane, 1);
-      const { rows } = await pane.screen();
-      assert.ok(rows.some((row) => row.includes("boom")));
-    } finally {
-      await pane.close();
-    }
+    await using pane = await Pane.start(`${deno} eval --quiet ${shellQuote(program)}`);
+    await expectRestoredExit(pane, 1);
+    const { rows } = await pane.screen();
+    assert.ok(rows.some((row) => row.includes("boom")));
   },
 });
