@@ -182,8 +182,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
         });
         const joined = await Promise.race([connecting, typing, interrupted]);
         if (typeof joined === "string") {
-          // Leaving: a connection that comes too late is closed unused.
-          connecting.then((late) => late?.close(), () => {});
+          // Leaving: a connection that comes too late is closed unused. (connecting rejects only
+          // on an error join() did not expect, and that one should surface.)
+          connecting.then((late) => late?.close());
           return joined;
         }
         if (joined !== undefined) return joined;

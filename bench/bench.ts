@@ -637,7 +637,7 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
     const output = await child.output();
     if (output) record.error += `; server log: ${output}`;
   }
-  await Deno.remove(logPath).catch(() => {});
+  await Deno.remove(logPath).catch(unlessNotFound);
   return record;
 }
 
@@ -1012,7 +1012,7 @@ async function main(args: string[]): Promise<number> {
       }
     }
   } finally {
-    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+    await Deno.remove(tempDir, { recursive: true }).catch(unlessNotFound);
   }
 
   console.log();
@@ -1063,6 +1063,11 @@ async function main(args: string[]): Promise<number> {
   );
   console.log(`wrote ${outDir}/results.json and ${outDir}/chart.svg`);
   return 0;
+}
+
+/** For removing a file that may be gone already: anything but NotFound is thrown on. */
+function unlessNotFound(error: unknown): void {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
 }
 
 if (import.meta.main) {

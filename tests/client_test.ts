@@ -76,6 +76,31 @@ Deno.test("client.ts exits 1 at once when the server goes away", async () => {
   await watcher.close();
 });
 
+Deno.test("client.ts with --reconnect says what it could not send, then rejoins", async () => {
+  const first = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const port = first.addr.port;
+  const alice = await LineClient.join(port, "alice");
+  const bob = Script.start("client.ts", ["127.0.0.1", String(port), "bob", "--reconnect"]);
+  await bob.expect("Host connected");
+  await alice.expect("clientbob- enter");
+  await first.shutdown();
+  await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  await bob.write("lost \x1b[2Jwords\n");
+  await bob.expect("Not connected, not sent: lost ^[[2Jwords");
+  const second = startServer({ hostname: "127.0.0.1", port, log: () => {} });
+  const carol = await LineClient.join(port, "carol");
+  await bob.expect("Reconnected; joining as bob");
+  await carol.expect("clientbob- enter");
+  await bob.write("back\n");
+  await carol.expect("[bob]back");
+  assert.ok(!carol.lines.some((line) => line.includes("lost")), "nothing typed offline is sent");
+  const { code } = await bob.exit();
+  assert.equal(code, 0);
+  await carol.expect("clientbob- exit");
+  await Promise.all([alice.close(), carol.close()]);
+  await second.shutdown();
+});
+
 Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", async () => {
   await withServer(async (port) => {
     const alice = await LineClient.join(port, "alice");
