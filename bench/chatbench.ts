@@ -15,9 +15,11 @@ export interface ChatbenchResult {
   deliveries: number;
   /** Deliveries expected but missing. */
   lost: number;
-  /** Latency percentiles, send to receipt, in ms. */
+  /** Median latency, send to receipt, in ms. */
   p50Ms: number;
+  /** 90th percentile latency, send to receipt, in ms. */
   p90Ms: number;
+  /** 99th percentile latency, send to receipt, in ms. */
   p99Ms: number;
 }
 
