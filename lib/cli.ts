@@ -11,7 +11,17 @@ import { parseArgs } from "node:util";
 /** The exit status for wrong arguments, as BSD's `EX_USAGE` convention and most shells use. */
 export const EXIT_USAGE = 2;
 
-/** Wrong arguments: the script prints the message and its usage line, and exits 2. */
+/**
+ * Wrong arguments: the script prints the message and its usage line, and exits 2.
+ *
+ * @example Usage
+ * ```ts
+ * import { parsePort, UsageError } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parsePort("http"), UsageError);
+ * ```
+ */
 export class UsageError extends Error {
   /** Makes a usage error with `message`. */
   constructor(message: string) {
@@ -20,7 +30,18 @@ export class UsageError extends Error {
   }
 }
 
-/** `--help` was given: the script prints its help text and exits 0. */
+/**
+ * `--help` was given: the script prints its help text and exits 0.
+ *
+ * @example Usage
+ * ```ts
+ * import { HelpRequested, parseCommand } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const spec = { usage: "x.ts", summary: "X.", options: {}, positionals: [0, 0] as [0, 0] };
+ * assert.throws(() => parseCommand(["--help"], spec), HelpRequested);
+ * ```
+ */
 export class HelpRequested extends Error {
   /** Makes the request. */
   constructor() {
@@ -253,7 +274,17 @@ export async function runMain(main: Main, spec: CommandSpec): Promise<never> {
   }
 }
 
-/** An error that ends a script with one line and status 1, no stack trace. */
+/**
+ * An error that ends a script with one line and status 1, no stack trace.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { FatalError, runMain } from "./cli.ts";
+ *
+ * // Prints "Error: Nothing to serve" and exits 1.
+ * runMain(() => Promise.reject(new FatalError("Nothing to serve")), spec);
+ * ```
+ */
 export class FatalError extends Error {
   /** Makes a fatal error with `message`. */
   constructor(message: string, options?: ErrorOptions) {

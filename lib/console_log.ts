@@ -64,5 +64,14 @@ export class LineLog {
   };
 }
 
-/** The log of the server scripts: standard output, batched. */
+/**
+ * The log of the server scripts: standard output, batched.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { consoleLog } from "./console_log.ts";
+ *
+ * consoleLog.write("Server started!"); // on stdout by the end of this turn
+ * ```
+ */
 export const consoleLog: LineLog = new LineLog();

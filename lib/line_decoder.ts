@@ -13,7 +13,19 @@
 /** The default longest line, in bytes, not counting its line ending. */
 export const DEFAULT_MAX_LINE_BYTES = 4096;
 
-/** Returned by {@linkcode LineDecoder.push} in place of a line that was too long. */
+/**
+ * Returned by {@linkcode LineDecoder.push} in place of a line that was too long.
+ *
+ * @example Usage
+ * ```ts
+ * import { LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const decoder = new LineDecoder({ maxLineBytes: 4 });
+ * const bytes = new TextEncoder().encode("too long\nok\n");
+ * assert.deepEqual(decoder.push(bytes), [LINE_TOO_LONG, "ok"]);
+ * ```
+ */
 export const LINE_TOO_LONG: unique symbol = Symbol("line too long");
 
 /** One result of decoding: a line, or the marker of a discarded long line. */

@@ -42,7 +42,18 @@ export interface ServerOptions {
   log: (line: string) => void;
 }
 
-/** The defaults of {@linkcode ServerOptions}. */
+/**
+ * The defaults of {@linkcode ServerOptions}.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_SERVER_OPTIONS } from "./server_options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const config = { ...DEFAULT_SERVER_OPTIONS, port: 0 };
+ * assert.equal(config.maxLineBytes, 4096);
+ * ```
+ */
 export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   hostname: "0.0.0.0",
   port: 1234,
@@ -72,7 +83,25 @@ const OPTION_FIELDS = {
   "presence-limit": ["presenceLimit", 0, "Members above which joins and leaves are summarized"],
 } as const satisfies Record<string, [keyof ServerOptions, number, string]>;
 
-/** The command-line options for {@linkcode ServerOptions}, for a script's command spec. */
+/**
+ * The command-line options for {@linkcode ServerOptions}, for a script's command spec.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCommand } from "./cli.ts";
+ * import { SERVER_OPTION_SPECS, serverOptionsFrom } from "./server_options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const spec = {
+ *   usage: "server.ts [options] [PORT]",
+ *   summary: "A chat server.",
+ *   options: SERVER_OPTION_SPECS,
+ *   positionals: [0, 1] as [number, number],
+ * };
+ * const { values } = parseCommand(["--rate-limit", "0", "1234"], spec);
+ * assert.deepEqual(serverOptionsFrom(values), { rateLimit: 0 });
+ * ```
+ */
 export const SERVER_OPTION_SPECS: Record<string, OptionSpec> = {
   host: {
     type: "string",

@@ -4,7 +4,16 @@
  * @module
  */
 
-/** The signals that end a server or a client cleanly. */
+/**
+ * The signals that end a server or a client cleanly.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { STOP_SIGNALS } from "./signals.ts";
+ *
+ * for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, () => Deno.exit(0));
+ * ```
+ */
 export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /**

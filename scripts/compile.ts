@@ -10,7 +10,17 @@
 
 import { parseArgs } from "node:util";
 
-/** The scripts that become binaries, each with the permissions it is compiled with. */
+/**
+ * The scripts that become binaries, one each, all compiled with `--allow-net` alone.
+ *
+ * @example Usage
+ * ```ts
+ * import { SCRIPTS } from "./compile.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(SCRIPTS.includes("server.ts"));
+ * ```
+ */
 export const SCRIPTS = ["server.ts", "client.ts", "select_server.ts", "select_client.ts"];
 
 const ROOT = new URL("../", import.meta.url);
