@@ -38,7 +38,8 @@ export class UsageError extends Error {
  * import { HelpRequested, parseCommand } from "./cli.ts";
  * import assert from "node:assert/strict";
  *
- * const spec = { usage: "x.ts", summary: "X.", options: {}, positionals: [0, 0] as [0, 0] };
+ * const positionals: [number, number] = [0, 0];
+ * const spec = { usage: "x.ts", summary: "X.", options: {}, positionals };
  * assert.throws(() => parseCommand(["--help"], spec), HelpRequested);
  * ```
  */
@@ -281,6 +282,8 @@ export async function runMain(main: Main, spec: CommandSpec): Promise<never> {
  * ```ts ignore
  * import { FatalError, runMain } from "./cli.ts";
  *
+ * const positionals: [number, number] = [0, 0];
+ * const spec = { usage: "x.ts", summary: "X.", options: {}, positionals };
  * // Prints "Error: Nothing to serve" and exits 1.
  * runMain(() => Promise.reject(new FatalError("Nothing to serve")), spec);
  * ```
