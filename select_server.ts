@@ -59,7 +59,17 @@ import { whoLines } from "./lib/who.ts";
 /** The commands this server answers, for /help. */
 const COMMANDS = ["who", "me ACTION", "quit [REASON]", "help"];
 
-/** The report's fixed port. */
+/**
+ * The report's fixed port.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_PORT } from "./select_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_PORT, 1234); // select_server.ts with no PORT listens here
+ * ```
+ */
 export const DEFAULT_PORT = 1234;
 
 /** What the loop handles: the report's three cases, and a request to stop. */
@@ -256,7 +266,7 @@ const COMMAND: CommandSpec = {
 };
 
 /** The report's prompt for the number of clients. */
-export const MAX_CLIENTS_PROMPT = "연결 가능한 client 개수 : ";
+const MAX_CLIENTS_PROMPT = "연결 가능한 client 개수 : ";
 
 /**
  * Asks the terminal for the number of clients, as the report did. Only when

@@ -44,7 +44,7 @@ import { hereSummary, whoLines } from "./lib/who.ts";
 const COMMANDS = ["who", "me ACTION", "nick NEW", "quit [REASON]", "help"];
 
 /** How long a partial line from a newline-less client may sit before it counts, in ms. */
-export const DEFAULT_PARTIAL_LINE_MS = 100;
+const DEFAULT_PARTIAL_LINE_MS = 100;
 
 /** Options for {@linkcode startServer}. */
 export interface ThreadedServerOptions extends ServerOptions {

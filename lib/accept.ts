@@ -5,7 +5,18 @@
  * @module
  */
 
-/** How long to wait before accepting again after a failed accept, in ms. */
+/**
+ * How long to wait before accepting again after a failed accept, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { ACCEPT_RETRY_MS } from "./accept.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Out of file descriptors, the accept loop pauses this long instead of spinning.
+ * assert.ok(ACCEPT_RETRY_MS > 0);
+ * ```
+ */
 export const ACCEPT_RETRY_MS = 100;
 
 /**

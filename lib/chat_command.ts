@@ -14,7 +14,7 @@ export interface ChatCommand {
 }
 
 /** The longest reason a member may give with `/quit`, in characters. */
-export const MAX_QUIT_REASON = 100;
+const MAX_QUIT_REASON = 100;
 
 /**
  * Splits a line into a command, or returns `undefined` for a plain message.
@@ -54,7 +54,7 @@ export function messageText(line: string): string {
 }
 
 /**
- * The reason given to `/quit`, cut to {@linkcode MAX_QUIT_REASON} characters;
+ * The reason given to `/quit`, cut to `MAX_QUIT_REASON` (100) characters;
  * `undefined` when none was given.
  *
  * @example Usage

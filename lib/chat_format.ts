@@ -31,7 +31,18 @@ export interface FormatOptions {
   time?: Date;
 }
 
-/** Marks the user's own messages and actions, in plain and colored output alike. */
+/**
+ * Marks the user's own messages and actions, in plain and colored output alike.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatIncoming, SELF_MARKER } from "./chat_format.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = formatIncoming("[alice]hi", { color: false, self: "alice" });
+ * assert.equal(line, `${SELF_MARKER}[alice]hi`);
+ * ```
+ */
 export const SELF_MARKER = "» ";
 
 const RESET = "\x1b[0m";

@@ -12,10 +12,32 @@ import { type Room } from "./room.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "./server_options.ts";
 import { untilSignal } from "./signals.ts";
 
-/** The line every member gets when the server shuts down. */
+/**
+ * The line every member gets when the server shuts down.
+ *
+ * @example Usage
+ * ```ts
+ * import { SHUTDOWN_NOTICE } from "./chat_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A client that reads this line knows the close that follows is not an error.
+ * assert.match(SHUTDOWN_NOTICE, /^Server: /);
+ * ```
+ */
 export const SHUTDOWN_NOTICE = "Server: shutting down";
 
-/** How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms. */
+/**
+ * How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // member.closeAfterFlush(FLUSH_ON_CLOSE_MS) sends a last line, then closes.
+ * assert.ok(FLUSH_ON_CLOSE_MS >= 1000);
+ * ```
+ */
 export const FLUSH_ON_CLOSE_MS = 1000;
 
 /** A running chat server. */

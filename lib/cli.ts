@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 
 /** The exit status for wrong arguments, as BSD's `EX_USAGE` convention and most shells use. */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 /**
  * Wrong arguments: the script prints the message and its usage line, and exits 2.

@@ -12,9 +12,31 @@
 
 import { isDisconnect } from "./errors.ts";
 
-/** The read buffer of a quiet connection, in bytes. */
+/**
+ * The read buffer of a quiet connection, in bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const quiet = new Uint8Array(INITIAL_READ_BYTES);
+ * assert.equal(nextReadBuffer(quiet, 20), quiet); // a short read keeps the small buffer
+ * ```
+ */
 export const INITIAL_READ_BYTES = 512;
-/** The largest read buffer a busy connection grows to, in bytes. */
+/**
+ * The largest read buffer a busy connection grows to, in bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { MAX_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const busy = new Uint8Array(MAX_READ_BYTES);
+ * assert.equal(nextReadBuffer(busy, MAX_READ_BYTES), busy); // full, but it grows no further
+ * ```
+ */
 export const MAX_READ_BYTES = 64 * 1024;
 
 /**

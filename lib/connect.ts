@@ -8,7 +8,17 @@
 import { describeNetworkError, FatalError } from "./cli.ts";
 import { formatAddress } from "./member.ts";
 
-/** The report's socket timeout, in ms: 200 s. */
+/**
+ * The report's socket timeout, in ms: 200 s.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_CONNECT_TIMEOUT_MS } from "./connect.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_CONNECT_TIMEOUT_MS / 1000, 200); // the report's settimeout(200)
+ * ```
+ */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 200_000;
 
 /** Options for {@linkcode connectTo}. */

@@ -10,7 +10,19 @@
  * @module
  */
 
-/** The default longest line, in bytes, not counting its line ending. */
+/**
+ * The default longest line, in bytes, not counting its line ending.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_MAX_LINE_BYTES, LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const decoder = new LineDecoder();
+ * const line = "x".repeat(DEFAULT_MAX_LINE_BYTES + 1) + "\n";
+ * assert.deepEqual(decoder.push(new TextEncoder().encode(line)), [LINE_TOO_LONG]);
+ * ```
+ */
 export const DEFAULT_MAX_LINE_BYTES = 4096;
 
 /**

@@ -13,10 +13,32 @@
 
 import { isDisconnect } from "./errors.ts";
 
-/** How long a graceful close waits for the peer to close its side, in ms. */
+/**
+ * How long a graceful close waits for the peer to close its side, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { LINGER_MS } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // closeAfterFlush() waits at most this long for the peer's FIN before closing.
+ * assert.ok(LINGER_MS < 1000);
+ * ```
+ */
 export const LINGER_MS = 300;
 
-/** The default high-water mark of a member's outbound queue, in bytes. */
+/**
+ * The default high-water mark of a member's outbound queue, in bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_HIGH_WATER_BYTES } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Thousands of 64-byte lines may wait for a member before the room pauses its senders.
+ * assert.ok(DEFAULT_HIGH_WATER_BYTES / 64 > 1000);
+ * ```
+ */
 export const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();

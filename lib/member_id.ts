@@ -7,7 +7,7 @@
 import { quote } from "./sanitize.ts";
 
 /** The longest ID accepted, in characters. */
-export const MAX_ID_LENGTH = 32;
+const MAX_ID_LENGTH = 32;
 
 // White space, control and invisible format characters, and the brackets that
 // frame an ID in `[ID]message`, so no ID can look like another or forge a prefix.
@@ -15,7 +15,7 @@ const FORBIDDEN = /[\s\p{C}\[\]]/u;
 
 /**
  * Checks an ID and returns why it is refused, or `undefined` when it is fine.
- * An ID must be 1 to {@linkcode MAX_ID_LENGTH} characters with no white space,
+ * An ID must be 1 to `MAX_ID_LENGTH` (32) characters with no white space,
  * control or invisible format characters, and no `[` or `]`.
  *
  * @example Usage

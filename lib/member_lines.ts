@@ -13,7 +13,18 @@ import { type Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
 
-/** The reason given when a silent member is closed. */
+/**
+ * The reason given when a silent member is closed.
+ *
+ * @example Usage
+ * ```ts
+ * import { IDLE } from "./member_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A member closed for silence has this as its closeReason.
+ * assert.equal(IDLE, "idle");
+ * ```
+ */
 export const IDLE = "idle";
 
 /** Options for {@linkcode memberLines}. */

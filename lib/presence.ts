@@ -14,11 +14,22 @@
 import { type Member } from "./member.ts";
 import { type Room } from "./room.ts";
 
-/** Above this many members, joins and leaves are summarized. */
+/**
+ * Above this many members, joins and leaves are summarized.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_PRESENCE_LIMIT } from "./presence.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Up to this many members, everyone hears each join and leave as it happens.
+ * assert.equal(DEFAULT_PRESENCE_LIMIT, 100);
+ * ```
+ */
 export const DEFAULT_PRESENCE_LIMIT = 100;
 
 /** How often a big room hears who came and went, in ms. */
-export const PRESENCE_INTERVAL_MS = 1000;
+const PRESENCE_INTERVAL_MS = 1000;
 
 /** How many names a summary lists before it only counts. */
 const NAMES_SHOWN = 5;

@@ -26,10 +26,33 @@ const INITIAL_BATCH_BYTES = 4096;
 const MAX_BATCH_BYTES = 64 * 1024;
 const MAX_REUSED_BATCH_BYTES = 2 * MAX_BATCH_BYTES;
 
-/** The default time a member may stay backlogged before it is evicted, in ms. */
+/**
+ * The default time a member may stay backlogged before it is evicted, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_SLOW_TIMEOUT_MS, Room } from "./room.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A room that gives a stuck member half the default time:
+ * const room = new Room({ slowTimeoutMs: DEFAULT_SLOW_TIMEOUT_MS / 2 });
+ * assert.equal(room.size, 0);
+ * ```
+ */
 export const DEFAULT_SLOW_TIMEOUT_MS = 5000;
 
-/** The reason given when a stuck member is evicted. */
+/**
+ * The reason given when a stuck member is evicted.
+ *
+ * @example Usage
+ * ```ts
+ * import { TOO_SLOW } from "./room.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // An evicted member has this as its closeReason.
+ * assert.equal(TOO_SLOW, "too slow");
+ * ```
+ */
 export const TOO_SLOW = "too slow";
 
 /** Options for {@linkcode Room}. */

@@ -9,7 +9,7 @@ import { readChunks } from "./conn_reader.ts";
 import { LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 
 /** The longest line the clients accept from stdin or the server, in bytes. */
-export const CLIENT_MAX_LINE_BYTES = 64 * 1024;
+const CLIENT_MAX_LINE_BYTES = 64 * 1024;
 
 /**
  * Yields the lines read from `reader`, the last one even without a newline,

@@ -5,10 +5,10 @@
  */
 
 /** The most names a welcome line lists before it only counts the rest. */
-export const WELCOME_NAMES = 20;
+const WELCOME_NAMES = 20;
 
 /** How long a `/who` line may grow before the names go on in another line, in characters. */
-export const WHO_LINE_CHARS = 1000;
+const WHO_LINE_CHARS = 1000;
 
 /**
  * `N here: a, b, c`, listing at most `shown` names and counting the rest.
