@@ -39,7 +39,18 @@ export interface ChatbenchOptions {
   idMode: IdMode;
   /** How long to wait for stragglers once all is sent, in ms. */
   drainMs: number;
+  /**
+   * How long chatbench may run before it is stopped and the run fails, in ms.
+   * chatbench itself waits forever on a server that dies with members
+   * connected. @default {twice the sending time, plus the drain, plus 30 s}
+   */
+  timeoutMs?: number;
 }
+
+/** Beyond its sending and draining, how long chatbench may take, in ms. */
+const CHATBENCH_GRACE_MS = 30_000;
+/** The sending time assumed for a burst (rate 0), whose length is not known ahead, in ms. */
+const BURST_SENDING_MS = 60_000;
 
 /**
  * Reads chatbench's summary lines (`deliveries=… lost=…`, `latency_ms p50=…`).
@@ -94,12 +105,20 @@ export async function runChatbench(
 ): Promise<ChatbenchResult> {
   const { port, members, messages, rate, size, idMode, drainMs } = options;
   const args = ["127.0.0.1", port, members, messages, rate, size, idMode, drainMs].map(String);
-  const { stdout, stderr } = await new Deno.Command(binary, {
+  const sendingMs = rate > 0 ? members * messages / rate * 1000 : BURST_SENDING_MS;
+  const timeoutMs = options.timeoutMs ?? 2 * sendingMs + drainMs + CHATBENCH_GRACE_MS;
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  const { stdout, stderr, signal } = await new Deno.Command(binary, {
     args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+    signal: stop.signal,
+  }).output().finally(() => clearTimeout(timer));
+  if (stop.signal.aborted) {
+    throw new Error(`Chatbench did not finish within ${timeoutMs} ms (stopped by ${signal})`);
+  }
   const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
   const result = parseChatbench(output);
   if (result === null) {

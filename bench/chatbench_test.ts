@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { medianOfRuns, parseChatbench } from "./chatbench.ts";
+import { medianOfRuns, parseChatbench, runChatbench } from "./chatbench.ts";
 
 Deno.test("parseChatbench() reads chatbench's summary lines", () => {
   const output = [
@@ -40,4 +40,28 @@ Deno.test("medianOfRuns() takes each percentile's median and sums the counts", (
   });
   assert.equal(medianOfRuns([run(0.1, 1), run(0.2, 2)]).p50Ms.toFixed(2), "0.15");
   assert.throws(() => medianOfRuns([]), /no runs/);
+});
+
+Deno.test("runChatbench() stops a chatbench that does not finish in time, and fails", async () => {
+  // chatbench waits forever on a server that dies with members connected; this one just waits.
+  const dir = await Deno.makeTempDir({ prefix: "groupchat_chatbench_" });
+  const binary = `${dir}/chatbench`;
+  await Deno.writeTextFile(binary, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
+  try {
+    await assert.rejects(
+      runChatbench(binary, {
+        port: 9,
+        members: 2,
+        messages: 1,
+        rate: 1,
+        size: 64,
+        idMode: "id",
+        drainMs: 0,
+        timeoutMs: 200,
+      }),
+      /^Error: Chatbench did not finish within 200 ms \(stopped by SIGTERM\)$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
