@@ -13,7 +13,8 @@ function runtimeMissing(): string | undefined {
     try {
       Deno.statSync(bin);
       return undefined;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
       return `DENORT_BIN is set to "${bin}", which does not exist`;
     }
   }

@@ -772,7 +772,8 @@ export class Tally {
     let text: string;
     try {
       text = this.#utf8.decode(chunk, { stream: true });
-    } catch {
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // TypeError: not valid UTF-8
       this.invalidUtf8 = true;
       this.#utf8 = new TextDecoder("utf-8", { fatal: true });
       text = new TextDecoder().decode(chunk);
