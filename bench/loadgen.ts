@@ -33,7 +33,10 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import { parseArgs } from "node:util";
+import { isDisconnect } from "../lib/errors.ts";
+import { writeAll } from "../lib/write_all.ts";
 
 /**
  * Whether each member first sends `u<index>\n` as its ID (the threaded server's handshake).
@@ -311,13 +314,6 @@ function writeLine(
   return at;
 }
 
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += await conn.write(data.subarray(offset));
-  }
-}
-
 function concatBytes(parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
@@ -543,8 +539,9 @@ class LoadRun {
         if (this.#idMode === "id") {
           try {
             await writeAll(conn, encoder.encode(`u${index}\n`));
-          } catch {
+          } catch (error) {
             // The server closed the member at once (it is full, say); the read loop counts it.
+            if (!isDisconnect(error)) throw error;
           }
         }
       }
@@ -591,7 +588,8 @@ class LoadRun {
         sentNs = now;
         try {
           await writeAll(sender.conn, encoder.encode(`#s ${++this.#barrierRound}\n`));
-        } catch {
+        } catch (error) {
+          if (!isDisconnect(error)) throw error;
           break; // The server closed the sender; its read loop counts it.
         }
       }
@@ -616,8 +614,9 @@ class LoadRun {
         if (this.#deliveries >= this.#wakeAt) this.#wakeSenders();
         if (this.#settling && n < buf.length) await this.#nextSettleTick();
       }
-    } catch {
+    } catch (error) {
       // Closed by us at the end, or reset by the server: counted below.
+      if (!isDisconnect(error)) throw error;
     }
     if (!this.#closing) {
       this.#disconnected++;
@@ -811,8 +810,9 @@ class LoadRun {
           this.#sent += lines;
           await writeAll(member.conn, buf.subarray(0, length));
         }
-      } catch {
+      } catch (error) {
         // The server closed this member; the read loop counts it.
+        if (!isDisconnect(error)) throw error;
       }
     }));
   }
@@ -852,14 +852,21 @@ class LoadRun {
         member.pending = [];
         await writeAll(member.conn, chunk);
       }
-    } catch {
-      member.pending = [];
+    } catch (error) {
+      if (!isDisconnect(error)) throw error;
+      member.pending = []; // the server closed this member; the read loop counts it
     } finally {
       member.writing = false;
     }
   }
 
-  /** A flooder writes lines as fast as its socket takes them until the senders are done. */
+  /**
+   * A flooder writes lines as fast as its socket takes them until the senders are done. It
+   * lets the event loop poll between writes: a write the kernel takes at once completes
+   * without one, and the flood would then starve this process's own reads of the others'
+   * lines for as long as socket buffers take to fill (20-40 ms at its start), which the
+   * others' latency would wrongly charge to the server.
+   */
   async #flood(member: Member): Promise<void> {
     const linesPerWrite = Math.max(1, Math.floor(this.#burstChunkBytes / this.#size));
     const buf = new Uint8Array(linesPerWrite * (this.#size + HEADER_SLACK_BYTES));
@@ -872,9 +879,11 @@ class LoadRun {
         }
         this.#floodSent += linesPerWrite;
         await writeAll(member.conn, buf.subarray(0, length));
+        await new Promise((resolve) => setImmediate(resolve));
       }
-    } catch {
+    } catch (error) {
       // The server closed the flooder, which is one fair answer to a flood.
+      if (!isDisconnect(error)) throw error;
     }
   }
 
@@ -921,8 +930,8 @@ class LoadRun {
       if (member === undefined) continue;
       try {
         member.conn.close();
-      } catch {
-        // Already closed.
+      } catch (error) {
+        if (!(error instanceof Deno.errors.BadResource)) throw error; // closed already
       }
     }
     await Promise.allSettled(this.#tasks);
