@@ -8,7 +8,7 @@
  * same pass, so their figures can be compared within one run. The burst, about a second a
  * run, goes three interleaved rounds and keeps the median one. Right after the light runs it
  * measures light again with chatbench (C), whose floor is lower than a Deno load generator's,
- * in three interleaved rounds, with a bare Deno relay (`deno_relay.ts`) beside the servers.
+ * in five interleaved rounds, with a bare Deno relay (`deno_relay.ts`) beside the servers.
  * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
@@ -168,7 +168,7 @@ const FULL: Sizes = {
   burst: { members: 100, messages: 300, rounds: 3 },
   steady: { members: 100, rate: 5000, seconds: 3 },
   light: { rate: 200, seconds: 10 },
-  crossCheck: { rounds: 3, seconds: 5 },
+  crossCheck: { rounds: 5, seconds: 5 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
   flood: { others: 20, rate: 100, seconds: 10 },
   holdMs: 500,
@@ -291,9 +291,21 @@ async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
+}
+
+/**
+ * For reads of /proc and signals to processes that may have ended meanwhile (NotFound, which
+ * is also how ESRCH arrives) or are not ours (PermissionDenied): anything else is thrown on.
+ */
+function ignoreGoneProcess(error: unknown): void {
+  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    return;
+  }
+  throw error;
 }
 
 /** Runs a command to completion; `null` if it cannot be started at all. */
@@ -301,8 +313,9 @@ async function capture(cmd: string, args: string[]): Promise<Deno.CommandOutput 
   try {
     return await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
       .output();
-  } catch {
-    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null; // not installed
+    throw error;
   }
 }
 
@@ -362,8 +375,9 @@ async function fileTail(path: string, bytes: number): Promise<string> {
       filled += n;
     }
     return new TextDecoder().decode(buf.subarray(0, filled)).trim();
-  } catch {
-    return "";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return ""; // the server never wrote a line
+    throw error;
   }
 }
 
@@ -375,8 +389,9 @@ async function listeningInodes(port: number): Promise<Set<string>> {
     let text = "";
     try {
       text = await Deno.readTextFile(table);
-    } catch {
-      continue;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // no IPv6 here
+      throw error;
     }
     for (const line of text.split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
@@ -397,8 +412,8 @@ async function processTree(pid: number): Promise<number[]> {
         const children = await Deno.readTextFile(`/proc/${tree[i]}/task/${task.name}/children`);
         for (const child of children.trim().split(/\s+/)) if (child) tree.push(Number(child));
       }
-    } catch {
-      // Gone already.
+    } catch (error) {
+      ignoreGoneProcess(error);
     }
   }
   return tree;
@@ -414,12 +429,15 @@ async function servingPid(pid: number, port: number): Promise<{ pid: number; fou
   for (const candidate of await processTree(pid)) {
     try {
       for await (const fd of Deno.readDir(`/proc/${candidate}/fd`)) {
-        const target = await Deno.readLink(`/proc/${candidate}/fd/${fd.name}`).catch(() => "");
+        const target = await Deno.readLink(`/proc/${candidate}/fd/${fd.name}`).catch((error) => {
+          ignoreGoneProcess(error); // the descriptor closed meanwhile
+          return "";
+        });
         const match = /^socket:\[(\d+)\]$/.exec(target);
         if (match && inodes.has(match[1])) return { pid: candidate, found: true };
       }
-    } catch {
-      // Not ours to read, or gone.
+    } catch (error) {
+      ignoreGoneProcess(error);
     }
   }
   return { pid, found: false };
@@ -433,7 +451,8 @@ async function memoryMiB(pid: number): Promise<{ rss: number; peak: number } | n
     const rss = kib("VmRSS");
     const peak = kib("VmHWM");
     return Number.isNaN(rss) ? null : { rss: rss / KIB_PER_MIB, peak: peak / KIB_PER_MIB };
-  } catch {
+  } catch (error) {
+    ignoreGoneProcess(error);
     return null;
   }
 }
@@ -447,7 +466,8 @@ async function cpuSeconds(pid: number): Promise<number | null> {
     const UTIME = 11;
     const STIME = 12;
     return (Number(fields[UTIME]) + Number(fields[STIME])) / CLOCK_TICKS_PER_S;
-  } catch {
+  } catch (error) {
+    ignoreGoneProcess(error);
     return null;
   }
 }
@@ -494,7 +514,8 @@ class RunningServer {
         const startupMs = performance.now() - launched;
         conn.close();
         return startupMs;
-      } catch {
+      } catch (error) {
+        if (!(error instanceof Deno.errors.ConnectionRefused)) throw error;
         if (performance.now() - launched > STARTUP_TIMEOUT_MS) {
           throw new Error(`Server did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
         }
@@ -518,8 +539,8 @@ class RunningServer {
     if (this.#exited === null) {
       try {
         this.#child.kill("SIGTERM");
-      } catch {
-        // Exited meanwhile.
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error; // TypeError: it exited meanwhile
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([this.#status, new Promise((r) => timer = setTimeout(r, STOP_GRACE_MS))]);
@@ -527,8 +548,8 @@ class RunningServer {
       if (this.#exited === null) {
         try {
           this.#child.kill("SIGKILL");
-        } catch {
-          // Exited meanwhile.
+        } catch (error) {
+          if (!(error instanceof TypeError)) throw error; // TypeError: it exited meanwhile
         }
       }
     }
@@ -536,8 +557,8 @@ class RunningServer {
     if (serving !== this.pid) {
       try {
         Deno.kill(serving, "SIGKILL");
-      } catch {
-        // Gone with its parent.
+      } catch (error) {
+        ignoreGoneProcess(error); // gone with its parent
       }
     }
   }
@@ -818,8 +839,8 @@ async function warmUp(servers: ServerSpec[], tempDir: string): Promise<void> {
     const child = new RunningServer(cmd, args, `${tempDir}/${server.name}_warm_up.log`);
     try {
       await child.waitUntilListening(port, performance.now());
-    } catch {
-      // Its runs will report the failure.
+    } catch (error) {
+      console.log(`warm-up of ${server.name} failed (its runs will say more): ${error}`);
     } finally {
       await child.stop(child.pid);
     }
@@ -830,8 +851,8 @@ async function machineInfo(
   versions: Record<string, string>,
   loadAtStart: number[],
 ): Promise<Record<string, unknown>> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(unlessNotFound) ?? "";
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(unlessNotFound) ?? "";
   const memKiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)?.[1]);
   return {
     nproc: navigator.hardwareConcurrency,
@@ -902,8 +923,12 @@ function formatTable(records: RunRecord[]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** The flood check per server: others' p99 with the flooder at most twice the baseline's. */
-function floodChecks(records: RunRecord[]): Record<string, unknown>[] {
+/**
+ * The flood check per server: others' p99 with the flooder at most twice the baseline's.
+ * Not judged (`pass: null`) at --quick sizes, whose half-second runs give a p99 of a few
+ * dozen lines: the flooder's first burst, before the rate limit bites.
+ */
+function floodChecks(records: RunRecord[], judged: boolean): Record<string, unknown>[] {
   const checks = [];
   for (const flood of records.filter((r) => r.run === "flood" && r.load)) {
     const baseline = records.find((r) =>
@@ -920,7 +945,7 @@ function floodChecks(records: RunRecord[]): Record<string, unknown>[] {
       ratio: p99 / baselineP99,
       othersLost: flood.load.lost,
       floodDeliveries: flood.load.floodDeliveries,
-      pass: p99 <= 2 * baselineP99 && flood.load.lost === 0,
+      pass: judged ? p99 <= 2 * baselineP99 && flood.load.lost === 0 : null,
     });
   }
   return checks;
@@ -1017,12 +1042,15 @@ async function main(args: string[]): Promise<number> {
 
   console.log();
   console.log(formatTable(records));
-  const checks = floodChecks(records);
+  const checks = floodChecks(records, !quick);
   for (const check of checks) {
+    const verdict = check.pass === null
+      ? "not judged at --quick sizes"
+      : `${check.pass ? "pass" : "FAIL"} (<= 2x, none lost)`;
     console.log(
       `flood check, ${check.server}: others' p99 ${formatNumber(check.p99Ms as number, 2)} ms ` +
         `vs baseline ${formatNumber(check.baselineP99Ms as number, 2)} ms, ` +
-        `lost ${check.othersLost}: ${check.pass ? "pass" : "FAIL"} (<= 2x, none lost)`,
+        `lost ${check.othersLost}: ${verdict}`,
     );
   }
   for (const { scenario, server, tool, result, rounds, error } of crossChecks) {
