@@ -1,7 +1,8 @@
 /**
- * Several rounds of one run as one row. A burst lasts about a second and the
- * machine drifts by 20–30% within minutes, so the benchmark runs such a run a
- * few times, interleaved across servers, and keeps the median round.
+ * Several rounds of one run as one row. A burst lasts about a second, a steady
+ * run three, and the machine drifts by 20–30% within minutes, so the benchmark
+ * runs such a run a few times, interleaved across servers, and keeps the
+ * median round: by deliveries/s for a burst, by p99 latency for a paced run.
  *
  * @module
  */
@@ -12,7 +13,12 @@ export interface RoundFigures {
   deliveriesPerSec: number;
   /** Deliveries lost. */
   lost: number;
+  /** Latency percentiles of the round, in ms, when it measured any. */
+  latencyMs?: { p99: number };
 }
+
+/** What picks the median round: throughput (a burst) or p99 latency (a paced run). */
+export type MedianBy = "rate" | "p99";
 
 /** What {@linkcode medianRound} needs of a run's record. */
 export interface RoundRecord {
@@ -25,31 +31,41 @@ export interface RoundRecord {
 }
 
 /**
- * One server's rounds as one record: the round with the median deliveries/s,
- * carrying every round's figures in `rounds`. A failed round is the record, so
- * that a failure is never voted away.
+ * One server's rounds as one record: the round with the median deliveries/s
+ * (`by: "rate"`) or the median p99 latency (`by: "p99"`), carrying every
+ * round's figures in `rounds`. A failed round is the record, so that a failure
+ * is never voted away.
  *
  * @example Usage
  * ```ts
  * import { medianRound } from "./rounds.ts";
  * import assert from "node:assert/strict";
  *
- * const round = (deliveriesPerSec: number) => ({ ok: true, load: { deliveriesPerSec, lost: 0 } });
- * assert.equal(medianRound([round(3), round(5), round(4)]).load?.deliveriesPerSec, 4);
+ * const round = (deliveriesPerSec: number, p99: number) => ({
+ *   ok: true,
+ *   load: { deliveriesPerSec, lost: 0, latencyMs: { p99 } },
+ * });
+ * const rounds = [round(3, 9), round(5, 2), round(4, 7)];
+ * assert.equal(medianRound(rounds).load?.deliveriesPerSec, 4);
+ * assert.equal(medianRound(rounds, "p99").load?.latencyMs?.p99, 7);
  * ```
  *
  * @param rounds At least one round.
+ * @param by What the median is taken of.
  */
-export function medianRound<R extends RoundRecord>(rounds: R[]): R {
+export function medianRound<R extends RoundRecord>(rounds: R[], by: MedianBy = "rate"): R {
   if (rounds.length === 1) return rounds[0];
   const failed = rounds.find((record) => !record.ok || record.load === null);
   const rate = (record: R) => record.load?.deliveriesPerSec ?? 0;
-  const chosen = failed ?? [...rounds].sort((a, b) => rate(a) - rate(b))[rounds.length >> 1];
+  const p99 = (record: R) => record.load?.latencyMs?.p99 ?? Infinity;
+  const figure = by === "rate" ? rate : p99;
+  const chosen = failed ?? [...rounds].sort((a, b) => figure(a) - figure(b))[rounds.length >> 1];
   return {
     ...chosen,
     rounds: rounds.map((record) => ({
       deliveriesPerSec: rate(record),
       lost: record.load?.lost ?? 0,
+      ...(record.load?.latencyMs ? { latencyMs: { p99: record.load.latencyMs.p99 } } : {}),
     })),
   };
 }

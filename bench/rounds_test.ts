@@ -27,3 +27,16 @@ Deno.test("medianRound() makes a failed round the row, and leaves a single round
   assert.equal(medianRound([only]), only);
   assert.equal(lostInAllRounds(only), 2);
 });
+
+Deno.test("medianRound() by p99 keeps the round with the median p99, and records each p99", () => {
+  const paced = (p99: number, deliveriesPerSec: number): Labelled => ({
+    ok: true,
+    load: { deliveriesPerSec, lost: 0, latencyMs: { p99 } },
+    label: `${p99} ms`,
+  });
+  const rounds = [paced(10.8, 5), paced(6.4, 4), paced(7.1, 3)];
+  const row = medianRound(rounds, "p99");
+  assert.equal(row.label, "7.1 ms");
+  assert.deepEqual(row.rounds?.map((round) => round.latencyMs?.p99), [10.8, 6.4, 7.1]);
+  assert.equal(medianRound(rounds).label, "6.4 ms", "by rate, the median rate's round");
+});
