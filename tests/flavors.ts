@@ -37,7 +37,8 @@ export interface Flavor {
   leaveNotice(name: string, reason?: string): string;
 }
 
-const threaded: Flavor = {
+/** server.ts: members send their ID first and never get their own lines back. */
+export const threaded: Flavor = {
   name: "server.ts",
   handshake: true,
   echoes: false,
@@ -51,7 +52,8 @@ const threaded: Flavor = {
   leaveNotice: (name, reason) => `client${name}- exit${reason ? ` (${reason})` : ""}`,
 };
 
-const select: Flavor = {
+/** select_server.ts: members are named by address, and every line is echoed to its sender. */
+export const select: Flavor = {
   name: "select_server.ts",
   handshake: false,
   echoes: true,

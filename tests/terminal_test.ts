@@ -5,11 +5,10 @@
  * where tmux is not installed.
  */
 import assert from "node:assert/strict";
-import { startServer } from "../server.ts";
-import { startSelectServer } from "../select_server.ts";
 import { lineInput } from "../lib/terminal_input.ts";
 import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style.ts";
 import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
+import { type Flavor, select, threaded } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -254,13 +253,6 @@ Deno.test("lineInput() yields each line, the last even without a newline, then e
 
 // --- Servers to talk to -----------------------------------------------------
 
-/** Connects a watcher to the select server, once it is in the room. */
-async function joinSelect(port: number): Promise<LineClient> {
-  const watcher = await LineClient.connect(port);
-  await watcher.expect(`Client (127.0.0.1:${watcher.conn.localAddr.port}) entered room`);
-  return watcher;
-}
-
 /** A server on a free port with a member in its room to watch it; disposing closes both. */
 interface WatchedRoom extends AsyncDisposable {
   port: number;
@@ -269,16 +261,14 @@ interface WatchedRoom extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-/** Starts a server of `kind` and puts a watcher in its room. */
-async function watchedRoom(kind: "threaded" | "select", port = 0): Promise<WatchedRoom> {
-  const options = { hostname: "127.0.0.1", port, log: () => {} };
-  const server = kind === "threaded" ? startServer(options) : startSelectServer(options);
+/** Starts a server of `flavor` and puts a watcher in its room (`port` 0: any free one). */
+async function watchedRoom(flavor: Flavor, port = 0): Promise<WatchedRoom> {
+  const server = flavor.start({ port });
   await using owned = new AsyncDisposableStack();
   owned.defer(() => server.shutdown());
-  const watcher = kind === "threaded"
-    ? await LineClient.join(server.addr.port, "alice")
-    : await joinSelect(server.addr.port);
+  const watcher = await flavor.join(server.addr.port, "alice");
   owned.defer(() => watcher.close());
+  await flavor.joined(watcher);
   const cleanup = owned.move(); // from here on, the room's disposal closes them
   return {
     port: server.addr.port,
@@ -381,7 +371,7 @@ class PipedClient {
 }
 
 Deno.test("client.ts piped prints plain lines without NO_COLOR, and leaves on /quit", async () => {
-  await using room = await watchedRoom("threaded");
+  await using room = await watchedRoom(threaded);
   const { port, watcher: alice } = room;
   await using bot = new PipedClient("client.ts", ["127.0.0.1", String(port), "bot"]);
   await alice.expect("clientbot- enter");
@@ -398,7 +388,7 @@ Deno.test("client.ts piped prints plain lines without NO_COLOR, and leaves on /q
 });
 
 Deno.test("select_client.ts piped prints plain lines, stamps them with --timestamps", async () => {
-  await using room = await watchedRoom("select");
+  await using room = await watchedRoom(select);
   const { port, watcher } = room;
   const args = ["127.0.0.1", String(port), "--timestamps"];
   await using client = new PipedClient("select_client.ts", args);
@@ -600,7 +590,7 @@ Deno.test({
   name: "client.ts in a terminal prints above the half-typed line and restores on Ctrl-C",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("threaded");
+    await using room = await watchedRoom(threaded);
     const { port, watcher: alice } = room;
     await using pane = await Pane.client("client.ts", ["127.0.0.1", String(port), "bob"]);
     await alice.expect("clientbob- enter");
@@ -638,7 +628,7 @@ Deno.test({
   name: "select_client.ts in a terminal edits the line, prints above it, restores on Ctrl-C",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("select");
+    await using room = await watchedRoom(select);
     const { port, watcher } = room;
     await using pane = await Pane.client("select_client.ts", ["127.0.0.1", String(port)]);
     const name = await enteredName(watcher);
@@ -688,7 +678,7 @@ Deno.test({
   name: "client.ts in a terminal with --no-color prints no color, restores when the server goes",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("threaded");
+    await using room = await watchedRoom(threaded);
     const { port, watcher: alice } = room;
     const args = ["127.0.0.1", String(port), "bob", "--no-color"];
     await using pane = await Pane.client("client.ts", args);
@@ -710,7 +700,7 @@ Deno.test({
   name: "select_client.ts in a terminal with NO_COLOR prints no color, leaves on /quit",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("select");
+    await using room = await watchedRoom(select);
     const { port, watcher } = room;
     const args = ["127.0.0.1", String(port), "--timestamps"];
     await using pane = await Pane.client("select_client.ts", args, { NO_COLOR: "1" });
@@ -733,7 +723,7 @@ Deno.test({
   name: "client.ts in a terminal with --reconnect rejoins a restarted server under its ID",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using first = await watchedRoom("threaded");
+    await using first = await watchedRoom(threaded);
     const { port, watcher: alice } = first;
     const args = ["127.0.0.1", String(port), "bob", "--reconnect"];
     await using pane = await Pane.client("client.ts", args);
@@ -745,7 +735,7 @@ Deno.test({
       return rows.some((row) => row.startsWith("Disconnected; reconnecting in 1 s"));
     });
     assert.equal(inputRow(screen), "> still typing");
-    await using second = await watchedRoom("threaded", port);
+    await using second = await watchedRoom(threaded, port);
     await second.watcher.expect("clientbob- enter");
     await pane.waitFor("the rejoin notice", ({ rows }) => {
       return rows.includes("Reconnected; joining as bob");
@@ -762,7 +752,7 @@ Deno.test({
   name: "select_client.ts in a terminal leaves on SIGTERM and restores the terminal",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("select");
+    await using room = await watchedRoom(select);
     const { port, watcher } = room;
     await using pane = await Pane.client("select_client.ts", ["127.0.0.1", String(port)]);
     await enteredName(watcher);
@@ -780,7 +770,7 @@ Deno.test({
   name: "client.ts in a terminal with stdin piped sends, leaves, and never enters raw mode",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("threaded");
+    await using room = await watchedRoom(threaded);
     const { port, watcher: alice } = room;
     const deno = shellQuote(Deno.execPath());
     const client = `${deno} run --quiet --allow-net client.ts 127.0.0.1 ${port} bot`;
@@ -797,7 +787,7 @@ Deno.test({
   name: "select_client.ts typing on a terminal into a file writes plain lines, erases on screen",
   ignore: tmuxSkip !== undefined,
   async fn() {
-    await using room = await watchedRoom("select");
+    await using room = await watchedRoom(select);
     const { port, watcher } = room;
     const out = await Deno.makeTempFile({ prefix: "groupchat_out_" });
     await using _out = { [Symbol.asyncDispose]: () => Deno.remove(out) };
