@@ -143,19 +143,26 @@ export async function memoryOf(pid: number): Promise<{ rss: number; peak: number
 export const TCP_TIMER = { none: "00", retransmit: "01", keepalive: "02" } as const;
 
 /**
- * The pending-timer field (see {@linkcode TCP_TIMER}) of the established
- * loopback TCP socket from `localPort` to `remotePort`, from /proc/net/tcp.
+ * The pending-timer fields (see {@linkcode TCP_TIMER}) of both ends of the
+ * established loopback TCP connection between `port` and `peerPort`, from one
+ * read of /proc/net/tcp: `[port's end, peerPort's end]`.
  */
-export async function tcpTimer(localPort: number, remotePort: number): Promise<string> {
-  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
-  const local = `0100007F:${hex(localPort)}`;
-  const remote = `0100007F:${hex(remotePort)}`;
+export async function tcpTimers(port: number, peerPort: number): Promise<[string, string]> {
+  const address = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   const ESTABLISHED = "01";
+  const timers = new Map<string, string>();
   for (const row of (await commandOutput("cat", ["/proc/net/tcp"])).split("\n").slice(1)) {
     const [, from, to, state, , timer] = row.trim().split(/\s+/); // sl local rem st tx:rx tr:when
-    if (from === local && to === remote && state === ESTABLISHED) return timer.slice(0, 2);
+    if (state === ESTABLISHED) timers.set(`${from} ${to}`, timer.slice(0, 2));
   }
-  throw new Error(`No connection from port ${localPort} to port ${remotePort} in /proc/net/tcp`);
+  const end = (from: number, to: number) => {
+    const timer = timers.get(`${address(from)} ${address(to)}`);
+    if (timer === undefined) {
+      throw new Error(`No connection from port ${from} to port ${to} in /proc/net/tcp`);
+    }
+    return timer;
+  };
+  return [end(port, peerPort), end(peerPort, port)];
 }
 
 /** How many file descriptors a process has open, from `ls /proc/PID/fd`. */
