@@ -41,12 +41,39 @@ export class Admission {
     this.#options = options;
   }
 
-  /** Connections admitted and not yet released. */
+  /**
+   * Connections admitted and not yet released.
+   *
+   * @example Usage
+   * ```ts
+   * import { Admission } from "./admission.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const admission = new Admission({ maxClients: 10, maxPerIp: 2 });
+   * admission.admit("10.0.0.1");
+   * admission.admit("127.0.0.1");
+   * assert.equal(admission.size, 2);
+   * ```
+   */
   get size(): number {
     return this.#total;
   }
 
-  /** Admits a connection from `ip`, or returns why it is refused. */
+  /**
+   * Admits a connection from `ip`, or returns why it is refused.
+   *
+   * @example Usage
+   * ```ts
+   * import { Admission } from "./admission.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const admission = new Admission({ maxClients: 10, maxPerIp: 1 });
+   * assert.equal(admission.admit("10.0.0.1"), undefined);
+   * assert.match(admission.admit("10.0.0.1") ?? "", /Too many connections from 10\.0\.0\.1/);
+   * assert.equal(admission.admit("127.0.0.1"), undefined); // loopback is exempt
+   * assert.equal(admission.admit("127.0.0.1"), undefined);
+   * ```
+   */
   admit(ip: string): string | undefined {
     const { maxClients, maxPerIp } = this.#options;
     if (this.#total >= maxClients) {
@@ -61,7 +88,20 @@ export class Admission {
     return undefined;
   }
 
-  /** Releases a connection that {@linkcode Admission.admit} admitted. */
+  /**
+   * Releases a connection that {@linkcode Admission.admit} admitted.
+   *
+   * @example Usage
+   * ```ts
+   * import { Admission } from "./admission.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const admission = new Admission({ maxClients: 10, maxPerIp: 1 });
+   * admission.admit("10.0.0.1");
+   * admission.release("10.0.0.1"); // it left: its place is free again
+   * assert.equal(admission.admit("10.0.0.1"), undefined);
+   * ```
+   */
   release(ip: string): void {
     const count = this.#perIp.get(ip) ?? 0;
     if (count === 0) return;

@@ -38,7 +38,27 @@ export class LineLog {
     this.#writer = writer;
   }
 
-  /** Adds a line; it is written by the end of this turn of the event loop. */
+  /**
+   * Adds a line; it is written by the end of this turn of the event loop.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineLog } from "./console_log.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const written: string[] = [];
+   * const log = new LineLog({
+   *   writeSync(bytes) {
+   *     written.push(new TextDecoder().decode(bytes));
+   *     return bytes.length;
+   *   },
+   * });
+   * log.write("one");
+   * log.write("two");
+   * await new Promise((resolve) => setTimeout(resolve, 0)); // the turn ends
+   * assert.deepEqual(written, ["one\ntwo\n"]); // one write for both
+   * ```
+   */
   readonly write = (line: string): void => {
     this.#pending.push(line);
     this.#chars += line.length + 1;
@@ -49,7 +69,26 @@ export class LineLog {
     }
   };
 
-  /** Writes every pending line now. */
+  /**
+   * Writes every pending line now.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineLog } from "./console_log.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const written: string[] = [];
+   * const log = new LineLog({
+   *   writeSync(bytes) {
+   *     written.push(new TextDecoder().decode(bytes));
+   *     return bytes.length;
+   *   },
+   * });
+   * log.write("Server started!");
+   * log.flush(); // before exiting, say
+   * assert.deepEqual(written, ["Server started!\n"]);
+   * ```
+   */
   flush(): void {
     if (this.#pending.length === 0) return;
     const text = this.#pending.join("\n") + "\n";

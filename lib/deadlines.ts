@@ -36,12 +36,39 @@ export class Deadlines<K> {
     this.#ms = ms;
   }
 
-  /** How many deadlines are pending. */
+  /**
+   * How many deadlines are pending.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deadlines } from "./deadlines.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const deadlines = new Deadlines<string>(1000);
+   * deadlines.wait("conn 1");
+   * assert.equal(deadlines.size, 1);
+   * deadlines.clear();
+   * assert.equal(deadlines.size, 0);
+   * ```
+   */
   get size(): number {
     return this.#pending.size;
   }
 
-  /** Resolves once `ms` passed, unless {@linkcode Deadlines.cancel} is called for `key` first. */
+  /**
+   * Resolves once `ms` passed, unless {@linkcode Deadlines.cancel} is called for `key` first.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deadlines } from "./deadlines.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const deadlines = new Deadlines<number>(5);
+   * const started = performance.now();
+   * await deadlines.wait(1);
+   * assert.ok(performance.now() - started >= 4);
+   * ```
+   */
   wait(key: K): Promise<void> {
     this.cancel(key);
     const { promise, resolve } = Promise.withResolvers<void>();
@@ -50,13 +77,40 @@ export class Deadlines<K> {
     return promise;
   }
 
-  /** Drops the deadline of `key`; its promise never resolves. */
+  /**
+   * Drops the deadline of `key`; its promise never resolves.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deadlines } from "./deadlines.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const deadlines = new Deadlines<string>(1000);
+   * deadlines.wait("conn 1"); // never resolves once cancelled
+   * deadlines.cancel("conn 1");
+   * assert.equal(deadlines.size, 0); // and the timer is gone with the last deadline
+   * ```
+   */
   cancel(key: K): void {
     this.#pending.delete(key);
     if (this.#pending.size === 0) this.clear();
   }
 
-  /** Drops every deadline and the timer. */
+  /**
+   * Drops every deadline and the timer.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deadlines } from "./deadlines.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const deadlines = new Deadlines<string>(1000);
+   * deadlines.wait("conn 1");
+   * deadlines.wait("conn 2");
+   * deadlines.clear(); // on shutdown: no deadline fires, no timer keeps the process alive
+   * assert.equal(deadlines.size, 0);
+   * ```
+   */
   clear(): void {
     this.#pending.clear();
     clearTimeout(this.#timer);

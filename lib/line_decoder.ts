@@ -91,7 +91,19 @@ export class LineDecoder {
     this.#maxLineBytes = max;
   }
 
-  /** How many bytes of an unfinished line are buffered. */
+  /**
+   * How many bytes of an unfinished line are buffered.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const decoder = new LineDecoder();
+   * decoder.push(new TextEncoder().encode("hel"));
+   * assert.equal(decoder.pending, 3); // half a line, waiting for its newline
+   * ```
+   */
   get pending(): number {
     return this.#length;
   }
@@ -99,6 +111,18 @@ export class LineDecoder {
   /**
    * Feeds bytes in and returns the lines they complete, in order. The caller
    * may reuse `chunk` afterwards: nothing keeps a reference to it.
+   *
+   * @example Usage
+   * ```ts
+   * import { LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const bytes = (text: string) => new TextEncoder().encode(text);
+   * const decoder = new LineDecoder({ maxLineBytes: 8 });
+   * assert.deepEqual(decoder.push(bytes("hel")), []);
+   * const frames = decoder.push(bytes("lo\r\nbye\nmuch too long\n"));
+   * assert.deepEqual(frames, ["hello", "bye", LINE_TOO_LONG]);
+   * ```
    */
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
@@ -138,6 +162,17 @@ export class LineDecoder {
   /**
    * Ends the unfinished line, if any, and returns it: for a peer that closed
    * without a final newline, or one that sends no newlines at all.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const decoder = new LineDecoder();
+   * decoder.push(new TextEncoder().encode("no newline"));
+   * assert.equal(decoder.flush(), "no newline"); // the peer closed, say
+   * assert.equal(decoder.flush(), undefined);
+   * ```
    */
   flush(): Frame | undefined {
     if (this.#discarding) {

@@ -123,27 +123,107 @@ export class Member {
     }
   }
 
-  /** Bytes waiting to be written. */
+  /**
+   * Bytes waiting to be written.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendLine("hi");
+   * assert.equal(member.queuedBytes, 3); // until the writer runs, after this turn
+   * member.close();
+   * ```
+   */
   get queuedBytes(): number {
     return this.#queued;
   }
 
-  /** Whether the queue went over the high-water mark and has not yet drained to half of it. */
+  /**
+   * Whether the queue went over the high-water mark and has not yet drained to half of it.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob", highWaterBytes: 4 });
+   * member.sendLine("hello");
+   * assert.equal(member.backlogged, true); // 6 bytes queued, over the mark of 4
+   * await member.whenWritable(); // written to the socket
+   * assert.equal(member.backlogged, false);
+   * member.close();
+   * ```
+   */
   get backlogged(): boolean {
     return this.#backlogged;
   }
 
-  /** Whether the member was closed. */
+  /**
+   * Whether the member was closed.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * assert.equal(member.closed, false);
+   * member.close();
+   * assert.equal(member.closed, true);
+   * ```
+   */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Why the member was closed by the server, if it was (`"too slow"`, say). */
+  /**
+   * Why the member was closed by the server, if it was (`"too slow"`, say).
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.close("too slow");
+   * member.close("quit"); // the first reason stays
+   * assert.equal(member.closeReason, "too slow");
+   * ```
+   */
   get closeReason(): string | undefined {
     return this.#closeReason;
   }
 
-  /** Queues bytes for the member. Never waits; bytes sent to a closed member are dropped. */
+  /**
+   * Queues bytes for the member. Never waits; bytes sent to a closed member are dropped.
+   *
+   * @example Usage
+   * ```ts
+   * import { encodeLine, Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.send(encodeLine("one"));
+   * member.send(encodeLine("two")); // joins the first: one write for both
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * assert.equal(new TextDecoder().decode(buffer.subarray(0, count)), "one\ntwo\n");
+   * member.close();
+   * ```
+   */
   send(bytes: Uint8Array): void {
     if (this.#closed || this.#closing) return;
     this.#queue.push(bytes);
@@ -156,7 +236,24 @@ export class Member {
     }
   }
 
-  /** Queues one line of text. */
+  /**
+   * Queues one line of text.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendLine("Server: welcome bob");
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * assert.equal(new TextDecoder().decode(buffer.subarray(0, count)), "Server: welcome bob\n");
+   * member.close();
+   * ```
+   */
   sendLine(text: string): void {
     this.send(encodeLine(text));
   }
@@ -164,6 +261,19 @@ export class Member {
   /**
    * Closes the connection at once, dropping what is queued. `reason` is kept
    * in {@linkcode Member.closeReason}. Closing twice is harmless.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.close("quit");
+   * member.sendLine("too late"); // dropped: the member is closed
+   * assert.equal(await peer.read(new Uint8Array(64)), null); // the peer sees the end
+   * ```
    */
   close(reason?: string): void {
     if (this.#closed) return;
@@ -186,6 +296,20 @@ export class Member {
    * closed, or `stallMs` passed without a single write completing (a member
    * that is slow but still reading is given more time), or `maxMs` passed in
    * all.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendLine("last words");
+   * await member.flush(1000); // written, or stalled for a second
+   * assert.equal(member.queuedBytes, 0);
+   * member.close();
+   * ```
    */
   async flush(stallMs: number, maxMs: number = Infinity): Promise<void> {
     const deadline = performance.now() + maxMs;
@@ -204,7 +328,26 @@ export class Member {
     }
   }
 
-  /** Resolves when the member is not backlogged (or closed): for pacing what is sent to it. */
+  /**
+   * Resolves when the member is not backlogged (or closed): for pacing what is sent to it.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob", highWaterBytes: 8 });
+   * for (const line of ["first line", "second line"]) {
+   *   await member.whenWritable(); // pace a long answer, as /who does
+   *   member.sendLine(line);
+   * }
+   * await member.flush(1000);
+   * assert.equal(member.backlogged, false);
+   * member.close();
+   * ```
+   */
   whenWritable(): Promise<void> {
     if (!this.#backlogged) return Promise.resolve();
     this.#writable ??= Promise.withResolvers();
@@ -218,6 +361,23 @@ export class Member {
    * at once would make the kernel answer the peer's unread data with a reset,
    * which can destroy the last line before the peer reads it. Nothing more is
    * queued meanwhile.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendLine("Server is shutting down");
+   * await member.closeAfterFlush(1000, "server shutdown"); // the peer here never closes: lingers
+   * assert.equal(member.closeReason, "server shutdown");
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * assert.equal(new TextDecoder().decode(buffer.subarray(0, count)), "Server is shutting down\n");
+   * assert.equal(await peer.read(buffer), null);
+   * ```
    */
   async closeAfterFlush(timeoutMs: number, reason?: string): Promise<void> {
     if (this.#closed || this.#closing) return;

@@ -94,6 +94,16 @@ export class PresenceNotices {
   /**
    * Announces that `name` joined with `line`, to everyone but `except`, or
    * counts it for the next summary. Returns whether it was announced now.
+   *
+   * @example Usage
+   * ```ts
+   * import { PresenceNotices } from "./presence.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const presence = new PresenceNotices({ room: new Room() });
+   * assert.equal(presence.joined("bob", "bob joined"), true); // a small room hears it at once
+   * ```
    */
   joined(name: string, line: string, except?: Member): boolean {
     return this.#announce(this.#joined, name, line, except);
@@ -102,12 +112,34 @@ export class PresenceNotices {
   /**
    * Announces that `name` left with `line`, to everyone but `except`, or
    * counts it for the next summary. Returns whether it was announced now.
+   *
+   * @example Usage
+   * ```ts
+   * import { PresenceNotices } from "./presence.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const presence = new PresenceNotices({ room: new Room() });
+   * assert.equal(presence.left("bob", "bob left"), true); // a small room hears it at once
+   * ```
    */
   left(name: string, line: string, except?: Member): boolean {
     return this.#announce(this.#left, name, line, except);
   }
 
-  /** Stops: a pending summary is dropped. */
+  /**
+   * Stops: a pending summary is dropped.
+   *
+   * @example Usage
+   * ```ts
+   * import { PresenceNotices } from "./presence.ts";
+   * import { Room } from "./room.ts";
+   *
+   * const presence = new PresenceNotices({ room: new Room() });
+   * presence.joined("bob", "bob joined");
+   * presence.close(); // on shutdown: a summary still pending is dropped, with its timer
+   * ```
+   */
   close(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -99,24 +99,94 @@ export class Room {
     this.#onEvict = options.onEvict;
   }
 
-  /** How many members are in the room. */
+  /**
+   * How many members are in the room.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * assert.equal(room.size, 1);
+   * bob.close();
+   * ```
+   */
   get size(): number {
     return this.#members.size;
   }
 
-  /** The members, in order of joining. */
+  /**
+   * The members, in order of joining.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * assert.deepEqual([...room].map((member) => member.name), ["bob"]);
+   * bob.close();
+   * ```
+   */
   [Symbol.iterator](): IterableIterator<Member> {
     return this.#members.values();
   }
 
-  /** Adds `member` under `key`; returns `false`, changing nothing, when the key is taken. */
+  /**
+   * Adds `member` under `key`; returns `false`, changing nothing, when the key is taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * assert.equal(room.add(bob), true);
+   * assert.equal(room.add(bob), false); // "bob" is taken
+   * bob.close();
+   * ```
+   */
   add(member: Member, key: string = member.name): boolean {
     if (this.#members.has(key)) return false;
     this.#members.set(key, member);
     return true;
   }
 
-  /** Removes the member under `key`, if it is `member`. */
+  /**
+   * Removes the member under `key`, if it is `member`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * assert.equal(room.delete(bob), true);
+   * assert.equal(room.delete(bob), false); // gone already
+   * assert.equal(room.size, 0);
+   * bob.close();
+   * ```
+   */
   delete(member: Member, key: string = member.name): boolean {
     if (this.#members.get(key) !== member) return false;
     this.#members.delete(key);
@@ -125,7 +195,26 @@ export class Room {
     return true;
   }
 
-  /** Moves `member` from `oldKey` to `newKey`; returns `false` when `newKey` is taken. */
+  /**
+   * Moves `member` from `oldKey` to `newKey`; returns `false` when `newKey` is taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * assert.equal(room.rekey(bob, "bob", "robert"), true); // /nick robert
+   * assert.equal(room.add(bob, "robert"), false);
+   * assert.equal(room.delete(bob, "robert"), true);
+   * bob.close();
+   * ```
+   */
   rekey(member: Member, oldKey: string, newKey: string): boolean {
     if (oldKey === newKey) return true;
     if (this.#members.has(newKey) || this.#members.get(oldKey) !== member) return false;
@@ -138,6 +227,27 @@ export class Room {
    * Queues one line for every member but `except`. Never waits. The text is
    * encoded once, straight into the batch; lines broadcast in one turn of the
    * event loop are handed to every member at once (see {@linkcode Room.flush}).
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * room.broadcastLine("[alice] hi");
+   * room.broadcastLine("[bob] hello", bob); // not back to bob
+   * room.broadcastLine("[alice] how are you?"); // the three go out at the end of this turn
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * const text = new TextDecoder().decode(buffer.subarray(0, count));
+   * assert.equal(text, "[alice] hi\n[alice] how are you?\n");
+   * bob.close();
+   * ```
    */
   broadcastLine(text: string, except?: Member): void {
     this.#reserve(text.length * 3 + 1);
@@ -153,6 +263,24 @@ export class Room {
    * server echoes a line to its sender too. In each flush `from` gets its copy
    * after everyone else: it needs its own line least, and one more write ahead
    * of the others would be one more wake-up ahead of them.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * room.echoLine("[127.0.0.1:5000] : hi", bob); // the select server's way: bob gets his own line
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * assert.equal(new TextDecoder().decode(buffer.subarray(0, count)), "[127.0.0.1:5000] : hi\n");
+   * bob.close();
+   * ```
    */
   echoLine(text: string, from: Member): void {
     this.broadcastLine(text);
@@ -162,6 +290,26 @@ export class Room {
   /**
    * Queues one line for `member` alone, after everything broadcast before it,
    * so a reply never overtakes the room's earlier lines.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * room.broadcastLine("[alice] hi");
+   * room.sendLineTo(bob, "Server: 2 here"); // after the line broadcast before it
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * const text = new TextDecoder().decode(buffer.subarray(0, count));
+   * assert.equal(text, "[alice] hi\nServer: 2 here\n");
+   * bob.close();
+   * ```
    */
   sendLineTo(member: Member, text: string): void {
     this.flush();
@@ -173,6 +321,24 @@ export class Room {
    * itself, by reference, less the lines it sent: one buffer and one write per
    * member for a whole turn of traffic, instead of one per line. Runs by itself
    * once per turn of the event loop; call it to flush sooner.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * room.broadcastLine("hi");
+   * assert.equal(bob.queuedBytes, 0); // gathered in the room
+   * room.flush();
+   * assert.equal(bob.queuedBytes, 3); // handed to bob
+   * bob.close();
+   * ```
    */
   flush(): void {
     if (this.#length === 0) return;
@@ -221,12 +387,54 @@ export class Room {
     this.flush();
   };
 
-  /** Whether senders may be read: no member is backlogged. */
+  /**
+   * Whether senders may be read: no member is backlogged.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob", onBacklog: room.onBacklog });
+   * room.add(bob);
+   * assert.equal(room.flowing, true);
+   * bob.close();
+   * ```
+   */
   get flowing(): boolean {
     return this.#backlogged.size === 0;
   }
 
-  /** Resolves when the room flows; at once if it does. */
+  /**
+   * Resolves when the room flows; at once if it does.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), {
+   *   name: "bob",
+   *   highWaterBytes: 4,
+   *   onBacklog: room.onBacklog,
+   * });
+   * room.add(bob);
+   * room.broadcastLine("hello");
+   * room.flush();
+   * assert.equal(room.flowing, false); // bob is over his mark: senders wait
+   * await room.whenFlowing(); // bob's writer caught up
+   * assert.equal(room.flowing, true);
+   * bob.close();
+   * ```
+   */
   whenFlowing(): Promise<void> {
     if (this.flowing) return Promise.resolve();
     this.#flow ??= Promise.withResolvers();
@@ -236,6 +444,24 @@ export class Room {
   /**
    * Pass this as a member's `onBacklog` option, so the room sees the member's
    * queue cross its marks.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room({ slowTimeoutMs: 1000 });
+   * const bob = new Member(await listener.accept(), { name: "bob", onBacklog: room.onBacklog });
+   * room.add(bob);
+   * room.onBacklog(bob, true); // as bob's queue reports it; bob has a second to catch up
+   * assert.equal(room.flowing, false);
+   * room.onBacklog(bob, false);
+   * assert.equal(room.flowing, true);
+   * bob.close();
+   * ```
    */
   readonly onBacklog = (member: Member, backlogged: boolean): void => {
     if (backlogged && !member.closed) {

@@ -47,7 +47,20 @@ export class TokenBucket {
     this.#updated = now;
   }
 
-  /** Takes one token; returns how many milliseconds to wait before it may be used (0: now). */
+  /**
+   * Takes one token; returns how many milliseconds to wait before it may be used (0: now).
+   *
+   * @example Usage
+   * ```ts
+   * import { TokenBucket } from "./token_bucket.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const bucket = new TokenBucket({ rate: 2, burst: 1 }, 0);
+   * assert.equal(bucket.take(0), 0); // the burst
+   * assert.equal(bucket.take(0), 500); // half a second for the next token
+   * assert.equal(bucket.take(2000), 0); // refilled meanwhile
+   * ```
+   */
   take(now: number = performance.now()): number {
     const refill = ((now - this.#updated) / 1000) * this.#rate;
     this.#tokens = Math.min(this.#burst, this.#tokens + refill) - 1;
