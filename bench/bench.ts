@@ -158,7 +158,7 @@ interface Sizes {
   steady: { members: number; rate: number; seconds: number; rounds: number };
   light: { rate: number; seconds: number };
   /** The light cross-check: interleaved rounds, each this long per server. */
-  crossCheck: { rounds: number; seconds: number };
+  crossCheck: { rounds: number; seconds: number; warmUpSeconds: number };
   scale: { members: number[]; senders: number; rate: number; seconds: number };
   flood: { others: number; rate: number; seconds: number };
   holdMs: number;
@@ -170,7 +170,7 @@ const FULL: Sizes = {
   burst: { members: 100, messages: 300, rounds: 3 },
   steady: { members: 100, rate: 5000, seconds: 3, rounds: 3 },
   light: { rate: 200, seconds: 10 },
-  crossCheck: { rounds: 5, seconds: 5 },
+  crossCheck: { rounds: 5, seconds: 5, warmUpSeconds: 1 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
   flood: { others: 20, rate: 100, seconds: 10 },
   holdMs: 500,
@@ -182,7 +182,7 @@ const QUICK: Sizes = {
   burst: { members: 20, messages: 50, rounds: 1 },
   steady: { members: 20, rate: 1000, seconds: 0.5, rounds: 1 },
   light: { rate: 200, seconds: 0.5 },
-  crossCheck: { rounds: 1, seconds: 0.5 },
+  crossCheck: { rounds: 1, seconds: 0.5, warmUpSeconds: 0.2 },
   scale: { members: [200, 400], senders: 10, rate: 100, seconds: 0.5 },
   flood: { others: 5, rate: 100, seconds: 0.5 },
   holdMs: 100,
@@ -777,15 +777,17 @@ const DENO_RELAY = "deno-relay";
  * Light p50 lies near the Deno load generator's own floor (it and a Deno server share two
  * cores, each with V8's helper threads), so each server is measured again with chatbench, in
  * the same pass, with the light run's load. Beside them runs `deno_relay.ts`, a bare Deno
- * relay: what any Deno server costs per line. The rounds are interleaved, so that the
+ * relay: what any Deno server costs per line. Every server is started once and warmed up by
+ * a round that is not counted (a fresh server's first lines run before V8 has optimized
+ * anything; start-up has its own figure); then the rounds are interleaved, so that the
  * machine's drift touches every server alike, and each check is their median.
  */
 async function lightCrossChecks(
   servers: ServerSpec[],
   run: RunSpec,
-  options: { rounds: number; seconds: number; tempDir: string },
+  options: { rounds: number; seconds: number; warmUpSeconds: number; tempDir: string },
 ): Promise<{ checks: CrossCheck[]; note?: string }> {
-  const { rounds, seconds, tempDir } = options;
+  const { rounds, seconds, warmUpSeconds, tempDir } = options;
   const binary = `${tempDir}/chatbench`;
   const built = await buildC("chatbench.c", binary);
   if (!built.ok) return { checks: [], note: `light cross-check: skipped, ${built.why}` };
@@ -808,32 +810,44 @@ async function lightCrossChecks(
     result: null,
     rounds: [],
   }));
-  const messages = Math.max(1, Math.round(run.rate * seconds / run.senders));
-  for (let round = 0; round < rounds; round++) {
+  const messagesIn = (s: number) => Math.max(1, Math.round(run.rate * s / run.senders));
+  const load = (server: ServerSpec, port: number, messages: number) =>
+    runChatbench(binary, {
+      port,
+      members: run.members,
+      messages,
+      rate: run.rate,
+      size: run.size,
+      idMode: server.idMode,
+      drainMs: run.drainMs,
+    });
+  const started: { child: RunningServer; port: number }[] = [];
+  try {
     for (const [i, server] of checked.entries()) {
-      const check = checks[i];
       const port = freePort();
       const { cmd, args } = server.command(port, server.extraArgs(run));
       const child = new RunningServer(cmd, args, `${tempDir}/${server.name}_chatbench.log`);
+      started.push({ child, port });
       try {
         await child.waitUntilListening(port, performance.now());
-        check.rounds.push(
-          await runChatbench(binary, {
-            port,
-            members: run.members,
-            messages,
-            rate: run.rate,
-            size: run.size,
-            idMode: server.idMode,
-            drainMs: run.drainMs,
-          }),
-        );
+        await load(server, port, messagesIn(warmUpSeconds));
       } catch (error) {
-        check.error ??= (error as Error).message;
-      } finally {
-        await child.stop(child.pid);
+        checks[i].error = (error as Error).message;
       }
     }
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, server] of checked.entries()) {
+        const check = checks[i];
+        if (check.error !== undefined) continue; // it failed to start, or a round failed
+        try {
+          check.rounds.push(await load(server, started[i].port, messagesIn(seconds)));
+        } catch (error) {
+          check.error = (error as Error).message;
+        }
+      }
+    }
+  } finally {
+    for (const { child } of started) await child.stop(child.pid);
   }
   for (const check of checks) {
     if (check.rounds.length > 0) check.result = medianOfRuns(check.rounds);
