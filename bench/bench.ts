@@ -157,7 +157,7 @@ interface Sizes {
   burst: { members: number; messages: number; rounds: number };
   steady: { members: number; rate: number; seconds: number; rounds: number };
   light: { rate: number; seconds: number };
-  /** The light cross-check: interleaved rounds, each this long per server. */
+  /** The light cross-check: a warm-up round, not counted, then interleaved rounds per server. */
   crossCheck: { rounds: number; seconds: number; warmUpSeconds: number };
   scale: { members: number[]; senders: number; rate: number; seconds: number };
   flood: { others: number; rate: number; seconds: number };
