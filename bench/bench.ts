@@ -198,6 +198,11 @@ const SCENARIOS = ["burst", "steady", "light", "flood", "scale"] as const;
 /** The servers in the order they run within a scenario. */
 const SERVERS = ["threaded", "select", "ncat", "ceiling"] as const;
 
+/** Messages per sender for `seconds` of a paced load of `rate` in all; at least one. */
+function messagesEach(rate: number, seconds: number, senders: number): number {
+  return Math.max(1, Math.round(rate * seconds / senders));
+}
+
 function paced(
   sizes: Sizes,
   scenario: string,
@@ -211,7 +216,7 @@ function paced(
     rounds?: number;
   },
 ): RunSpec {
-  const messages = Math.max(1, Math.round(load.rate * load.seconds / load.senders));
+  const messages = messagesEach(load.rate, load.seconds, load.senders);
   return {
     scenario,
     name,
@@ -810,7 +815,6 @@ async function lightCrossChecks(
     result: null,
     rounds: [],
   }));
-  const messagesIn = (s: number) => Math.max(1, Math.round(run.rate * s / run.senders));
   const load = (server: ServerSpec, port: number, messages: number) =>
     runChatbench(binary, {
       port,
@@ -830,7 +834,7 @@ async function lightCrossChecks(
       started.push({ child, port });
       try {
         await child.waitUntilListening(port, performance.now());
-        await load(server, port, messagesIn(warmUpSeconds));
+        await load(server, port, messagesEach(run.rate, warmUpSeconds, run.senders));
       } catch (error) {
         checks[i].error = (error as Error).message;
       }
@@ -840,7 +844,9 @@ async function lightCrossChecks(
         const check = checks[i];
         if (check.error !== undefined) continue; // it failed to start, or a round failed
         try {
-          check.rounds.push(await load(server, started[i].port, messagesIn(seconds)));
+          check.rounds.push(
+            await load(server, started[i].port, messagesEach(run.rate, seconds, run.senders)),
+          );
         } catch (error) {
           check.error = (error as Error).message;
         }
