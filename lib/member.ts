@@ -225,15 +225,41 @@ export class Member {
    * ```
    */
   send(bytes: Uint8Array): void {
-    if (this.#closed || this.#closing) return;
-    this.#queue.push(bytes);
-    this.#queued += bytes.length;
-    if (!this.#backlogged && this.#queued > this.#highWater) this.#setBacklogged(true);
-    if (!this.#writing) {
-      this.#writing = true;
-      // Start writing once the current batch of sends is done, so it goes out as one write.
-      queueMicrotask(this.#startDrain);
-    }
+    if (!this.#enqueue(bytes) || this.#writing) return;
+    this.#writing = true;
+    // Start writing once the current batch of sends is done, so it goes out as one write.
+    queueMicrotask(this.#startDrain);
+  }
+
+  /**
+   * Queues bytes like {@linkcode Member.send}, but when the writer is idle
+   * starts writing them at once instead of once the current batch of sends is
+   * done: for bytes that have nothing to wait for. Never waits.
+   *
+   * @example Usage
+   * ```ts
+   * import { encodeLine, Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendNow(encodeLine("one")); // being written already
+   * member.sendNow(encodeLine("two")); // waits for that write, then goes out
+   * let received = "";
+   * const buffer = new Uint8Array(64);
+   * while (!received.endsWith("two\n")) {
+   *   const count = await peer.read(buffer) ?? 0;
+   *   received += new TextDecoder().decode(buffer.subarray(0, count));
+   * }
+   * assert.equal(received, "one\ntwo\n");
+   * member.close();
+   * ```
+   */
+  sendNow(bytes: Uint8Array): void {
+    if (!this.#enqueue(bytes) || this.#writing) return;
+    this.#writing = true;
+    this.#writeNext();
   }
 
   /**
@@ -464,6 +490,15 @@ export class Member {
     }
     queue.length = 0;
     return batch;
+  }
+
+  /** Adds `bytes` to the queue; `false` if the member is closed or closing, and drops them. */
+  #enqueue(bytes: Uint8Array): boolean {
+    if (this.#closed || this.#closing) return false;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (!this.#backlogged && this.#queued > this.#highWater) this.#setBacklogged(true);
+    return true;
   }
 
   #setBacklogged(backlogged: boolean): void {

@@ -27,6 +27,23 @@ const MAX_BATCH_BYTES = 64 * 1024;
 const MAX_REUSED_BATCH_BYTES = 2 * MAX_BATCH_BYTES;
 
 /**
+ * The default size up to which a room is small, in members: see
+ * {@linkcode RoomOptions.smallRoomMembers}.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_SMALL_ROOM_MEMBERS, Room } from "./room.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A room that batches every line, however few its members:
+ * const room = new Room({ smallRoomMembers: 0 });
+ * assert.ok(DEFAULT_SMALL_ROOM_MEMBERS > 2); // two people talking get their lines at once
+ * assert.equal(room.size, 0);
+ * ```
+ */
+export const DEFAULT_SMALL_ROOM_MEMBERS = 8;
+
+/**
  * The default time a member may stay backlogged before it is evicted, in ms.
  *
  * @example Usage
@@ -61,6 +78,15 @@ export interface RoomOptions {
   slowTimeoutMs?: number;
   /** Called when a stuck member is evicted, after it was closed. */
   onEvict?: (member: Member) => void;
+  /**
+   * Up to how many members the room is small: there the first line of each
+   * turn of the event loop is written to every member at once, which costs
+   * a few writes, instead of at the end of the turn, which costs the rest of
+   * the turn in latency. A larger room always waits, so that a turn's lines
+   * share one write per member. 0: always wait.
+   * Defaults to {@linkcode DEFAULT_SMALL_ROOM_MEMBERS}.
+   */
+  smallRoomMembers?: number;
 }
 
 /**
@@ -92,11 +118,13 @@ export class Room {
   #flow: PromiseWithResolvers<void> | undefined;
   #slowTimeoutMs: number;
   #onEvict: RoomOptions["onEvict"];
+  #smallRoomMembers: number;
 
   /** Makes an empty room; see {@linkcode RoomOptions}. */
   constructor(options: RoomOptions = {}) {
     this.#slowTimeoutMs = options.slowTimeoutMs ?? DEFAULT_SLOW_TIMEOUT_MS;
     this.#onEvict = options.onEvict;
+    this.#smallRoomMembers = options.smallRoomMembers ?? DEFAULT_SMALL_ROOM_MEMBERS;
   }
 
   /**
@@ -227,6 +255,8 @@ export class Room {
    * Queues one line for every member but `except`. Never waits. The text is
    * encoded once, straight into the batch; lines broadcast in one turn of the
    * event loop are handed to every member at once (see {@linkcode Room.flush}).
+   * In a small room (see {@linkcode RoomOptions.smallRoomMembers}) the first
+   * line of a turn is not kept for the rest: it is written to everyone at once.
    *
    * @example Usage
    * ```ts
@@ -239,13 +269,16 @@ export class Room {
    * const room = new Room();
    * const bob = new Member(await listener.accept(), { name: "bob" });
    * room.add(bob);
-   * room.broadcastLine("[alice] hi");
+   * room.broadcastLine("[alice] hi"); // a small room: written at once
    * room.broadcastLine("[bob] hello", bob); // not back to bob
-   * room.broadcastLine("[alice] how are you?"); // the three go out at the end of this turn
+   * room.broadcastLine("[alice] how are you?"); // these two go out at the end of this turn
    * const buffer = new Uint8Array(64);
-   * const count = await peer.read(buffer) ?? 0;
-   * const text = new TextDecoder().decode(buffer.subarray(0, count));
-   * assert.equal(text, "[alice] hi\n[alice] how are you?\n");
+   * let received = "";
+   * while (!received.endsWith("?\n")) {
+   *   const count = await peer.read(buffer) ?? 0;
+   *   received += new TextDecoder().decode(buffer.subarray(0, count));
+   * }
+   * assert.equal(received, "[alice] hi\n[alice] how are you?\n");
    * bob.close();
    * ```
    */
@@ -283,8 +316,8 @@ export class Room {
    * ```
    */
   echoLine(text: string, from: Member): void {
+    this.#servedLast.add(from); // before the line: it may be written at once
     this.broadcastLine(text);
-    this.#servedLast.add(from);
   }
 
   /**
@@ -305,9 +338,12 @@ export class Room {
    * room.broadcastLine("[alice] hi");
    * room.sendLineTo(bob, "Server: 2 here"); // after the line broadcast before it
    * const buffer = new Uint8Array(64);
-   * const count = await peer.read(buffer) ?? 0;
-   * const text = new TextDecoder().decode(buffer.subarray(0, count));
-   * assert.equal(text, "[alice] hi\nServer: 2 here\n");
+   * let received = "";
+   * while (!received.endsWith("here\n")) {
+   *   const count = await peer.read(buffer) ?? 0;
+   *   received += new TextDecoder().decode(buffer.subarray(0, count));
+   * }
+   * assert.equal(received, "[alice] hi\nServer: 2 here\n");
    * bob.close();
    * ```
    */
@@ -330,7 +366,7 @@ export class Room {
    *
    * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
    * using peer = await Deno.connect({ port: listener.addr.port });
-   * const room = new Room();
+   * const room = new Room({ smallRoomMembers: 0 }); // no line is written before the turn ends
    * const bob = new Member(await listener.accept(), { name: "bob" });
    * room.add(bob);
    * room.broadcastLine("hi");
@@ -341,6 +377,11 @@ export class Room {
    * ```
    */
   flush(): void {
+    this.#handOver(false);
+  }
+
+  /** Hands the batch over as {@linkcode Room.flush} does; `now`: members start writing at once. */
+  #handOver(now: boolean): void {
     if (this.#length === 0) return;
     const batch = this.#batch.subarray(0, this.#length);
     const excluded = this.#excluded;
@@ -351,9 +392,9 @@ export class Room {
     this.#excluded = new Map();
     const last = this.#servedLast;
     for (const member of this.#members.values()) {
-      if (!last.has(member)) handOver(member, batch, excluded.get(member));
+      if (!last.has(member)) handOver(member, batch, excluded.get(member), now);
     }
-    for (const member of last) handOver(member, batch, excluded.get(member));
+    for (const member of last) handOver(member, batch, excluded.get(member), now);
     last.clear();
   }
 
@@ -377,8 +418,11 @@ export class Room {
       // Hand a big batch over now, so members' queues (and flow control) see it.
       this.flush();
     } else if (!this.#flushScheduled) {
+      // The first line of this turn: later ones wait for the end of the turn, to share its writes.
       this.#flushScheduled = true;
       setImmediate(this.#scheduledFlush);
+      // In a small room the few writes cost less than the wait: this one goes out now.
+      if (this.#members.size <= this.#smallRoomMembers) this.#handOver(true);
     }
   }
 
@@ -486,16 +530,26 @@ export class Room {
   }
 }
 
-/** Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`. */
-function handOver(member: Member, batch: Uint8Array, excluded: number[] | undefined): void {
-  if (excluded === undefined) {
-    member.send(batch);
-    return;
+/**
+ * Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`;
+ * with `now`, the member starts writing at once.
+ */
+function handOver(
+  member: Member,
+  batch: Uint8Array,
+  excluded: number[] | undefined,
+  now: boolean,
+): void {
+  let rest = batch;
+  if (excluded !== undefined) {
+    let at = 0;
+    for (let i = 0; i < excluded.length; i += 2) {
+      if (excluded[i] > at) member.send(batch.subarray(at, excluded[i]));
+      at = excluded[i + 1];
+    }
+    rest = batch.subarray(at);
   }
-  let at = 0;
-  for (let i = 0; i < excluded.length; i += 2) {
-    if (excluded[i] > at) member.send(batch.subarray(at, excluded[i]));
-    at = excluded[i + 1];
-  }
-  if (at < batch.length) member.send(batch.subarray(at));
+  if (rest.length === 0) return;
+  if (now) member.sendNow(rest);
+  else member.send(rest);
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { fakeConn } from "../tests/fake_conn.ts";
 import { Member } from "./member.ts";
-import { Room } from "./room.ts";
+import { Room, type RoomOptions } from "./room.ts";
 
 const decoder = new TextDecoder();
 
@@ -14,9 +15,17 @@ function member(name: string, writes: string[]): Member {
   return new Member(conn, { name });
 }
 
-/** A room of amy, bob and cat, joined in that order; `settle` waits for every write. */
-function room(writes: string[]) {
-  const room = new Room();
+/** Resolves once the room's end-of-turn flush, scheduled before this call, has run. */
+function endOfTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A room of amy, bob and cat, joined in that order; `settle` waits for every
+ * write. Unless `options` say otherwise, every line waits for the end of the turn.
+ */
+function room(writes: string[], options: RoomOptions = { smallRoomMembers: 0 }) {
+  const room = new Room(options);
   const [amy, bob, cat] = ["amy", "bob", "cat"].map((name) => member(name, writes));
   for (const one of [amy, bob, cat]) room.add(one);
   const settle = () => Promise.all([amy, bob, cat].map((one) => one.flush(1000)));
@@ -59,5 +68,43 @@ Deno.test("Room.echoLine() writes to the sender after everyone else, in every fl
   chat.flush();
   await settle();
   assert.deepEqual(writes, ["amy: [bob] : bye\n", "cat: [bob] : bye\n"], "gone, so not served");
+  for (const one of [amy, bob, cat]) one.close();
+});
+
+Deno.test("Room.broadcastLine() in a small room writes a turn's first line at once, the rest at its end", async () => {
+  const writes: string[] = [];
+  const { room: chat, amy, bob, cat, settle } = room(writes, {}); // 3 members: small by default
+  chat.broadcastLine("[amy]hi", amy);
+  assert.deepEqual(writes, ["bob: [amy]hi\n", "cat: [amy]hi\n"], "written before any await");
+  chat.broadcastLine("[bob]hello", bob);
+  chat.broadcastLine("[amy]how are you", amy);
+  assert.equal(writes.length, 2, "later lines of the turn wait for its end");
+  await endOfTurn();
+  await settle();
+  assert.deepEqual(writes.slice(2), [
+    "amy: [bob]hello\n",
+    "bob: [amy]how are you\n",
+    "cat: [bob]hello\n[amy]how are you\n",
+  ]);
+  for (const one of [amy, bob, cat]) one.close();
+});
+
+Deno.test("Room.broadcastLine() in a room over smallRoomMembers waits for the end of the turn", async () => {
+  const writes: string[] = [];
+  const { room: chat, amy, bob, cat, settle } = room(writes, { smallRoomMembers: 2 });
+  chat.broadcastLine("[amy]hi", amy);
+  assert.deepEqual(writes, [], "three members are a large room here");
+  chat.broadcastLine("[amy]there", amy);
+  await endOfTurn();
+  await settle();
+  assert.deepEqual(writes, ["bob: [amy]hi\n[amy]there\n", "cat: [amy]hi\n[amy]there\n"]);
+  for (const one of [amy, bob, cat]) one.close();
+});
+
+Deno.test("Room.echoLine() in a small room writes to the sender last, at once", () => {
+  const writes: string[] = [];
+  const { room: chat, amy, bob, cat } = room(writes, {});
+  chat.echoLine("[amy] : hi", amy);
+  assert.deepEqual(writes, ["bob: [amy] : hi\n", "cat: [amy] : hi\n", "amy: [amy] : hi\n"]);
   for (const one of [amy, bob, cat]) one.close();
 });
