@@ -377,11 +377,11 @@ export class Room {
    * ```
    */
   flush(): void {
-    this.#handOver(false);
+    this.#handOverBatch(false);
   }
 
   /** Hands the batch over as {@linkcode Room.flush} does; `now`: members start writing at once. */
-  #handOver(now: boolean): void {
+  #handOverBatch(now: boolean): void {
     if (this.#length === 0) return;
     const batch = this.#batch.subarray(0, this.#length);
     const excluded = this.#excluded;
@@ -422,7 +422,7 @@ export class Room {
       this.#flushScheduled = true;
       setImmediate(this.#scheduledFlush);
       // In a small room the few writes cost less than the wait: this one goes out now.
-      if (this.#members.size <= this.#smallRoomMembers) this.#handOver(true);
+      if (this.#members.size <= this.#smallRoomMembers) this.#handOverBatch(true);
     }
   }
 
