@@ -7,9 +7,10 @@
  * Ours (`threaded`, `select`) and the peers (`ncat --chat`, the C `ceiling` server) run in the
  * same pass, so their figures can be compared within one run. The burst (about a second a
  * run) and steady (three seconds) go three interleaved rounds each and keep the median round,
- * by deliveries/s and by p99 respectively. Right after the light runs it
- * measures light again with chatbench (C), whose floor is lower than a Deno load generator's,
- * in five interleaved rounds, with a bare Deno relay (`deno_relay.ts`) beside the servers.
+ * by deliveries/s and by p99 respectively; light goes three rounds, each after a warm-up that
+ * is not counted, and keeps the median by p50. Right after the light runs it measures light
+ * again with chatbench (C), whose floor is lower than a Deno load generator's, in seven
+ * interleaved rounds, with a bare Deno relay (`deno_relay.ts`) beside the servers.
  * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
@@ -25,7 +26,7 @@ import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
-import { lostInAllRounds, medianRound, type RoundFigures } from "./rounds.ts";
+import { lostInAllRounds, type MedianBy, medianRound, type RoundFigures } from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -39,11 +40,18 @@ type RunSpec =
     /** The row's label, e.g. `"scale-10000"`. */
     name: string;
     /**
-     * Interleaved rounds over the servers; the row is the round with the median
-     * deliveries/s (a burst) or p99 (a paced run). For short runs, where the machine's
-     * drift outweighs the run.
+     * Interleaved rounds over the servers; the row is the round with the median figure
+     * `medianBy`. For short runs, where the machine's drift outweighs the run.
      */
     rounds: number;
+    /** What picks the row among the rounds: deliveries/s (a burst), p99 or p50. */
+    medianBy: MedianBy;
+    /**
+     * Messages per sender sent to a fresh {@linkcode ServerSpec.jit} server before the measured
+     * load, not counted: its first lines run before V8 has optimized anything (start-up has its
+     * own figure).
+     */
+    warmUpMessages: number;
   }
   & Required<
     Pick<
@@ -66,6 +74,11 @@ interface ServerSpec {
   name: string;
   /** Whether members send `u<index>` first. */
   idMode: IdMode;
+  /**
+   * Whether it compiles its code as it runs (V8), so that a fresh process is slow at first:
+   * runs with `warmUpMessages` warm only such servers up.
+   */
+  jit: boolean;
   /** Runs with more members than this are skipped, with a note. */
   maxMembers: number;
   /** Members connected per barrier: under the server's listen backlog. */
@@ -156,7 +169,7 @@ const EXTRA_ARGS: Record<string, (run: RunSpec) => string[]> = {
 interface Sizes {
   burst: { members: number; messages: number; rounds: number };
   steady: { members: number; rate: number; seconds: number; rounds: number };
-  light: { rate: number; seconds: number };
+  light: { rate: number; seconds: number; rounds: number; warmUpSeconds: number };
   /** The light cross-check: a warm-up round, not counted, then interleaved rounds per server. */
   crossCheck: { rounds: number; seconds: number; warmUpSeconds: number };
   scale: { members: number[]; senders: number; rate: number; seconds: number };
@@ -169,8 +182,8 @@ interface Sizes {
 const FULL: Sizes = {
   burst: { members: 100, messages: 300, rounds: 3 },
   steady: { members: 100, rate: 5000, seconds: 3, rounds: 3 },
-  light: { rate: 200, seconds: 10 },
-  crossCheck: { rounds: 5, seconds: 5, warmUpSeconds: 1 },
+  light: { rate: 200, seconds: 5, rounds: 3, warmUpSeconds: 3 },
+  crossCheck: { rounds: 7, seconds: 5, warmUpSeconds: 3 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
   flood: { others: 20, rate: 100, seconds: 10 },
   holdMs: 500,
@@ -181,7 +194,7 @@ const FULL: Sizes = {
 const QUICK: Sizes = {
   burst: { members: 20, messages: 50, rounds: 1 },
   steady: { members: 20, rate: 1000, seconds: 0.5, rounds: 1 },
-  light: { rate: 200, seconds: 0.5 },
+  light: { rate: 200, seconds: 0.5, rounds: 1, warmUpSeconds: 0.2 },
   crossCheck: { rounds: 1, seconds: 0.5, warmUpSeconds: 0.2 },
   scale: { members: [200, 400], senders: 10, rate: 100, seconds: 0.5 },
   flood: { others: 5, rate: 100, seconds: 0.5 },
@@ -214,13 +227,18 @@ function paced(
     rate: number;
     seconds: number;
     rounds?: number;
+    medianBy?: MedianBy;
+    warmUpSeconds?: number;
   },
 ): RunSpec {
   const messages = messagesEach(load.rate, load.seconds, load.senders);
+  const warmUpSeconds = load.warmUpSeconds ?? 0;
   return {
     scenario,
     name,
     rounds: load.rounds ?? 1,
+    medianBy: load.medianBy ?? "p99",
+    warmUpMessages: warmUpSeconds > 0 ? messagesEach(load.rate, warmUpSeconds, load.senders) : 0,
     members: load.members,
     senders: load.senders,
     flooders: load.flooders ?? 0,
@@ -251,6 +269,8 @@ function runsOf(scenario: string, quick: boolean): RunSpec[] {
         scenario,
         name: "burst",
         rounds,
+        medianBy: "rate",
+        warmUpMessages: 0,
         members,
         senders: members,
         flooders: 0,
@@ -269,8 +289,19 @@ function runsOf(scenario: string, quick: boolean): RunSpec[] {
       ];
     }
     case "light": {
-      const { rate, seconds } = sizes.light;
-      return [paced(sizes, scenario, "light", { members: 2, senders: 2, rate, seconds })];
+      // Judged on p50, which the first unoptimized lines of a fresh server would skew.
+      const { rate, seconds, rounds, warmUpSeconds } = sizes.light;
+      return [
+        paced(sizes, scenario, "light", {
+          members: 2,
+          senders: 2,
+          rate,
+          seconds,
+          rounds,
+          medianBy: "p50",
+          warmUpSeconds,
+        }),
+      ];
     }
     case "scale": {
       const { senders, rate, seconds } = sizes.scale;
@@ -630,8 +661,7 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
     const found = await servingPid(child.pid, port);
     serving = found.pid;
     record.servingPid = found.found ? "holds the listening socket" : "launched (socket not found)";
-    let cpuAtStart: number | null = null;
-    record.load = await runLoad({
+    const load: LoadOptions = {
       port,
       members: run.members,
       senders: run.senders,
@@ -644,6 +674,19 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
       holdMs: run.holdMs,
       drainMs: run.drainMs,
       timeoutMs: run.timeoutMs,
+    };
+    if (run.warmUpMessages > 0 && server.jit) {
+      const warmUp = await runLoad({ ...load, messages: run.warmUpMessages });
+      if (warmUp.timedOut || warmUp.lost > 0) {
+        throw new Error(
+          `The warm-up lost ${warmUp.lost} deliveries` +
+            (warmUp.timedOut ? ` and timed out after ${run.timeoutMs} ms` : ""),
+        );
+      }
+    }
+    let cpuAtStart: number | null = null;
+    record.load = await runLoad({
+      ...load,
       onHold: async () => {
         record.rssMiB = (await memoryMiB(serving))?.rss ?? null;
         cpuAtStart = await cpuSeconds(serving);
@@ -702,6 +745,7 @@ async function prepareServers(
         servers.push({
           name,
           idMode: name === "threaded" ? "id" : "noid",
+          jit: true,
           maxMembers: Infinity,
           command: (port, extra) => ({
             cmd: deno,
@@ -723,6 +767,7 @@ async function prepareServers(
         servers.push({
           name,
           idMode: "noid",
+          jit: false,
           maxMembers: NCAT_MAX_MEMBERS,
           maxMembersNote: "ncat --chat took 28 s to take 1000 members in",
           connectWave: NCAT_CONNECT_WAVE,
@@ -746,6 +791,7 @@ async function prepareServers(
         servers.push({
           name,
           idMode: "noid",
+          jit: false,
           maxMembers: Infinity,
           command: (port, extra) => ({ cmd: binary, args: [String(port), ...extra] }),
           extraArgs,
@@ -784,8 +830,9 @@ const DENO_RELAY = "deno-relay";
  * the same pass, with the light run's load. Beside them runs `deno_relay.ts`, a bare Deno
  * relay: what any Deno server costs per line. Every server is started once and warmed up by
  * a round that is not counted (a fresh server's first lines run before V8 has optimized
- * anything; start-up has its own figure); then the rounds are interleaved, so that the
- * machine's drift touches every server alike, and each check is their median.
+ * anything; start-up has its own figure); then the rounds are interleaved, in turn forwards
+ * and backwards so that no server always runs right after the same one, and the machine's
+ * drift touches every server alike; each check is their median.
  */
 async function lightCrossChecks(
   servers: ServerSpec[],
@@ -800,6 +847,7 @@ async function lightCrossChecks(
   const relay: ServerSpec = {
     name: DENO_RELAY,
     idMode: "noid",
+    jit: true,
     maxMembers: Infinity,
     command: (port) => ({
       cmd: Deno.execPath(),
@@ -840,7 +888,10 @@ async function lightCrossChecks(
       }
     }
     for (let round = 0; round < rounds; round++) {
-      for (const [i, server] of checked.entries()) {
+      const order = [...checked.keys()];
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) {
+        const server = checked[i];
         const check = checks[i];
         if (check.error !== undefined) continue; // it failed to start, or a round failed
         try {
@@ -1048,7 +1099,11 @@ async function main(args: string[]): Promise<number> {
       });
       const rounds: RunRecord[][] = runnable.map(() => []);
       for (let round = 1; round <= run.rounds; round++) {
-        for (const [i, server] of runnable.entries()) {
+        // Forwards, then backwards: no server always runs right after the same one.
+        const order = [...runnable.keys()];
+        if (round % 2 === 0) order.reverse();
+        for (const i of order) {
+          const server = runnable[i];
           const record = await measure(server, run, tempDir);
           rounds[i].push(record);
           const label = `${run.name} × ${server.name}` +
@@ -1056,8 +1111,7 @@ async function main(args: string[]): Promise<number> {
           console.log(`${label}: ${describe(record)}`);
         }
       }
-      // A burst is judged on throughput, a paced run on its p99.
-      records.push(...rounds.map((each) => medianRound(each, run.rate === 0 ? "rate" : "p99")));
+      records.push(...rounds.map((each) => medianRound(each, run.medianBy)));
       if (run.scenario === "light") {
         // Right after the light runs: later scenarios (scale) leave the machine busier.
         const crossed = await lightCrossChecks(prepared.servers, run, {

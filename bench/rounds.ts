@@ -2,7 +2,8 @@
  * Several rounds of one run as one row. A burst lasts about a second, a steady
  * run three, and the machine drifts by 20–30% within minutes, so the benchmark
  * runs such a run a few times, interleaved across servers, and keeps the
- * median round: by deliveries/s for a burst, by p99 latency for a paced run.
+ * median round: by deliveries/s for a burst, by p99 latency for a paced run,
+ * by p50 latency for the light run, whose headline is its p50.
  *
  * @module
  */
@@ -14,11 +15,14 @@ export interface RoundFigures {
   /** Deliveries lost. */
   lost: number;
   /** Latency percentiles of the round, in ms, when it measured any. */
-  latencyMs?: { p99: number };
+  latencyMs?: { p50: number; p99: number };
 }
 
-/** What picks the median round: throughput (a burst) or p99 latency (a paced run). */
-export type MedianBy = "rate" | "p99";
+/**
+ * What picks the median round: throughput (a burst), p99 latency (a paced run) or p50
+ * latency (a run judged on its p50).
+ */
+export type MedianBy = "rate" | "p50" | "p99";
 
 /** What {@linkcode medianRound} needs of a run's record. */
 export interface RoundRecord {
@@ -32,8 +36,8 @@ export interface RoundRecord {
 
 /**
  * One server's rounds as one record: the round with the median deliveries/s
- * (`by: "rate"`) or the median p99 latency (`by: "p99"`), carrying every
- * round's figures in `rounds`. A failed round is the record, so that a failure
+ * (`by: "rate"`), p50 latency (`by: "p50"`) or p99 latency (`by: "p99"`),
+ * carrying every round's figures in `rounds`. A failed round is the record, so that a failure
  * is never voted away.
  *
  * @example Usage
@@ -41,12 +45,13 @@ export interface RoundRecord {
  * import { medianRound } from "./rounds.ts";
  * import assert from "node:assert/strict";
  *
- * const round = (deliveriesPerSec: number, p99: number) => ({
+ * const round = (deliveriesPerSec: number, p50: number, p99: number) => ({
  *   ok: true,
- *   load: { deliveriesPerSec, lost: 0, latencyMs: { p99 } },
+ *   load: { deliveriesPerSec, lost: 0, latencyMs: { p50, p99 } },
  * });
- * const rounds = [round(3, 9), round(5, 2), round(4, 7)];
+ * const rounds = [round(3, 1, 9), round(5, 0.2, 2), round(4, 0.5, 7)];
  * assert.equal(medianRound(rounds).load?.deliveriesPerSec, 4);
+ * assert.equal(medianRound(rounds, "p50").load?.latencyMs?.p50, 0.5);
  * assert.equal(medianRound(rounds, "p99").load?.latencyMs?.p99, 7);
  * ```
  *
@@ -57,15 +62,17 @@ export function medianRound<R extends RoundRecord>(rounds: R[], by: MedianBy = "
   if (rounds.length === 1) return rounds[0];
   const failed = rounds.find((record) => !record.ok || record.load === null);
   const rate = (record: R) => record.load?.deliveriesPerSec ?? 0;
-  const p99 = (record: R) => record.load?.latencyMs?.p99 ?? Infinity;
-  const figure = by === "rate" ? rate : p99;
+  const latency = (record: R) => record.load?.latencyMs;
+  const figure = by === "rate" ? rate : (record: R) => latency(record)?.[by] ?? Infinity;
   const chosen = failed ?? [...rounds].sort((a, b) => figure(a) - figure(b))[rounds.length >> 1];
   return {
     ...chosen,
     rounds: rounds.map((record) => ({
       deliveriesPerSec: rate(record),
       lost: record.load?.lost ?? 0,
-      ...(record.load?.latencyMs ? { latencyMs: { p99: record.load.latencyMs.p99 } } : {}),
+      ...(record.load?.latencyMs
+        ? { latencyMs: { p50: record.load.latencyMs.p50, p99: record.load.latencyMs.p99 } }
+        : {}),
     })),
   };
 }

@@ -28,15 +28,24 @@ Deno.test("medianRound() makes a failed round the row, and leaves a single round
   assert.equal(lostInAllRounds(only), 2);
 });
 
+const paced = (p50: number, p99: number, deliveriesPerSec: number): Labelled => ({
+  ok: true,
+  load: { deliveriesPerSec, lost: 0, latencyMs: { p50, p99 } },
+  label: `${p50}/${p99} ms`,
+});
+
 Deno.test("medianRound() by p99 keeps the round with the median p99, and records each p99", () => {
-  const paced = (p99: number, deliveriesPerSec: number): Labelled => ({
-    ok: true,
-    load: { deliveriesPerSec, lost: 0, latencyMs: { p99 } },
-    label: `${p99} ms`,
-  });
-  const rounds = [paced(10.8, 5), paced(6.4, 4), paced(7.1, 3)];
+  const rounds = [paced(1, 10.8, 5), paced(2, 6.4, 4), paced(3, 7.1, 3)];
   const row = medianRound(rounds, "p99");
-  assert.equal(row.label, "7.1 ms");
+  assert.equal(row.label, "3/7.1 ms");
   assert.deepEqual(row.rounds?.map((round) => round.latencyMs?.p99), [10.8, 6.4, 7.1]);
-  assert.equal(medianRound(rounds).label, "6.4 ms", "by rate, the median rate's round");
+  assert.equal(medianRound(rounds).label, "2/6.4 ms", "by rate, the median rate's round");
+});
+
+Deno.test("medianRound() by p50 keeps the round with the median p50, and records each p50", () => {
+  const rounds = [paced(0.19, 1.3, 200), paced(0.12, 2.1, 200), paced(0.14, 0.9, 200)];
+  const row = medianRound(rounds, "p50");
+  assert.equal(row.label, "0.14/0.9 ms");
+  assert.deepEqual(row.rounds?.map((round) => round.latencyMs?.p50), [0.19, 0.12, 0.14]);
+  assert.equal(medianRound(rounds, "p99").label, "0.19/1.3 ms", "by p99, another round");
 });
