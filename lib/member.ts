@@ -98,6 +98,8 @@ export class Member {
   #lowWater: number;
   #backlogged = false;
   #writing = false;
+  /** While {@linkcode Member.sendLater}'s wait is on: the timer that ends it. */
+  #deferred: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #closeReason: string | undefined;
   #closing = false;
@@ -225,7 +227,7 @@ export class Member {
    * ```
    */
   send(bytes: Uint8Array): void {
-    if (!this.#enqueue(bytes) || this.#writing) return;
+    if (!this.#enqueue(bytes) || (this.#writing && !this.#endDeferral())) return;
     this.#writing = true;
     // Start writing once the current batch of sends is done, so it goes out as one write.
     queueMicrotask(this.#startDrain);
@@ -257,9 +259,38 @@ export class Member {
    * ```
    */
   sendNow(bytes: Uint8Array): void {
-    if (!this.#enqueue(bytes) || this.#writing) return;
+    if (!this.#enqueue(bytes) || (this.#writing && !this.#endDeferral())) return;
     this.#writing = true;
     this.#writeNext();
+  }
+
+  /**
+   * Queues bytes like {@linkcode Member.send}, but when the writer is idle
+   * starts writing them only `delayMs` from now, unless something sent sooner
+   * takes them along: for bytes nobody waits for, so that the process first
+   * goes back to sleep and the readers its other writes woke get the CPU.
+   * {@linkcode Member.flush} waits for them too. Never waits.
+   *
+   * @example Usage
+   * ```ts
+   * import { encodeLine, Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendLater(encodeLine("[bob] hi"), 1); // bob's own line back to him
+   * assert.equal(member.queuedBytes, 9); // for a millisecond
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * assert.equal(new TextDecoder().decode(buffer.subarray(0, count)), "[bob] hi\n");
+   * member.close();
+   * ```
+   */
+  sendLater(bytes: Uint8Array, delayMs: number): void {
+    if (!this.#enqueue(bytes) || this.#writing) return;
+    this.#writing = true;
+    this.#deferred = setTimeout(this.#endWait, delayMs);
   }
 
   /**
@@ -307,6 +338,7 @@ export class Member {
     this.#closeReason ??= reason;
     this.#queue = [];
     this.#queued = 0;
+    if (this.#endDeferral()) this.#drained();
     if (this.#backlogged) this.#setBacklogged(false);
     try {
       this.conn.close();
@@ -431,6 +463,19 @@ export class Member {
   // the write's own promise and little else, which matters at a million
   // deliveries a second.
   #startDrain = (): void => this.#writeNext();
+
+  #endWait = (): void => {
+    this.#deferred = undefined;
+    this.#writeNext();
+  };
+
+  /** Ends {@linkcode Member.sendLater}'s wait early, if it is on; `true` if it was. */
+  #endDeferral(): boolean {
+    if (this.#deferred === undefined) return false;
+    clearTimeout(this.#deferred);
+    this.#deferred = undefined;
+    return true;
+  }
 
   #writeNext(): void {
     if (this.#closed || this.#queue.length === 0) return this.#drained();

@@ -85,3 +85,37 @@ Deno.test("Member.closeAfterFlush() stops lingering once the member is closed", 
   assert.ok(performance.now() - started < LINGER_MS, "no linger after the close");
   assert.equal(member.closeReason, "done");
 });
+
+Deno.test("Member.sendLater() waits, unless a send() or sendNow() meanwhile takes its bytes along", async () => {
+  for (const method of ["send", "sendNow"] as const) {
+    const fake = trickleConn(1 << 20);
+    const member = new Member(fake.conn, { name: "bob" });
+    member.sendLater(encodeLine("own"), 60_000); // a minute: only the next send can end it
+    await Promise.resolve();
+    assert.equal(fake.writes, 0, "nothing is written while it waits");
+    member[method](encodeLine("other"));
+    await member.flush(1000);
+    assert.equal(new TextDecoder().decode(new Uint8Array(fake.received)), "own\nother\n", method);
+    assert.equal(fake.writes, 1, `${method}: one write for both`);
+  }
+});
+
+Deno.test("Member.sendLater() writes after its delay, and flush() waits for it", async () => {
+  const fake = trickleConn(1 << 20);
+  const member = new Member(fake.conn, { name: "bob" });
+  member.sendLater(encodeLine("own"), 1);
+  member.sendLater(encodeLine("more"), 1); // joins the wait
+  await member.flush(1000);
+  assert.equal(new TextDecoder().decode(new Uint8Array(fake.received)), "own\nmore\n");
+  assert.equal(fake.writes, 1);
+});
+
+Deno.test("Member.close() ends sendLater()'s wait and drops its bytes", async () => {
+  const fake = trickleConn(1 << 20);
+  const member = new Member(fake.conn, { name: "bob" });
+  member.sendLater(encodeLine("own"), 60_000); // a timer left running fails the op sanitizer
+  member.close();
+  assert.equal(member.queuedBytes, 0);
+  await member.flush(1000); // nothing is being written: returns at once
+  assert.equal(fake.writes, 0);
+});

@@ -25,6 +25,12 @@ const LF = 0x0a;
 const INITIAL_BATCH_BYTES = 4096;
 const MAX_BATCH_BYTES = 64 * 1024;
 const MAX_REUSED_BATCH_BYTES = 2 * MAX_BATCH_BYTES;
+/**
+ * In a small room, how long a sender's own line waits before it is written back
+ * to it, in ms: long enough for the server to sleep once, so that the members
+ * the line woke run first, on a busy machine on this very CPU.
+ */
+const ECHO_DELAY_MS = 1;
 
 /**
  * The default size up to which a room is small, in members: see
@@ -295,7 +301,10 @@ export class Room {
    * Queues one line for every member, `from` included, as the report's select
    * server echoes a line to its sender too. In each flush `from` gets its copy
    * after everyone else: it needs its own line least, and one more write ahead
-   * of the others would be one more wake-up ahead of them.
+   * of the others would be one more wake-up ahead of them. In a small room,
+   * where the line is written at once, `from`'s copy waits a millisecond more,
+   * unless another line for `from` takes it along sooner: the server goes back
+   * to sleep first, and the members it woke get the CPU.
    *
    * @example Usage
    * ```ts
@@ -392,9 +401,11 @@ export class Room {
     this.#excluded = new Map();
     const last = this.#servedLast;
     for (const member of this.#members.values()) {
-      if (!last.has(member)) handOver(member, batch, excluded.get(member), now);
+      if (!last.has(member)) handOver(member, batch, excluded.get(member), now ? "now" : "turn");
     }
-    for (const member of last) handOver(member, batch, excluded.get(member), now);
+    for (const member of last) {
+      handOver(member, batch, excluded.get(member), now ? "later" : "turn");
+    }
     last.clear();
   }
 
@@ -531,14 +542,19 @@ export class Room {
 }
 
 /**
- * Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`;
- * with `now`, the member starts writing at once.
+ * When a member starts writing what it was handed: once the current batch of
+ * sends is done (`"turn"`, {@linkcode Member.send}), at once (`"now"`,
+ * {@linkcode Member.sendNow}), or after {@linkcode ECHO_DELAY_MS} (`"later"`,
+ * {@linkcode Member.sendLater}).
  */
+type Start = "turn" | "now" | "later";
+
+/** Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`. */
 function handOver(
   member: Member,
   batch: Uint8Array,
   excluded: number[] | undefined,
-  now: boolean,
+  start: Start,
 ): void {
   let rest = batch;
   if (excluded !== undefined) {
@@ -550,6 +566,7 @@ function handOver(
     rest = batch.subarray(at);
   }
   if (rest.length === 0) return;
-  if (now) member.sendNow(rest);
+  if (start === "now") member.sendNow(rest);
+  else if (start === "later") member.sendLater(rest, ECHO_DELAY_MS);
   else member.send(rest);
 }

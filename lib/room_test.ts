@@ -101,10 +101,27 @@ Deno.test("Room.broadcastLine() in a room over smallRoomMembers waits for the en
   for (const one of [amy, bob, cat]) one.close();
 });
 
-Deno.test("Room.echoLine() in a small room writes to the sender last, at once", () => {
+Deno.test("Room.echoLine() in a small room writes to the others at once, to the sender a moment later", async () => {
   const writes: string[] = [];
-  const { room: chat, amy, bob, cat } = room(writes, {});
+  const { room: chat, amy, bob, cat, settle } = room(writes, {});
   chat.echoLine("[amy] : hi", amy);
-  assert.deepEqual(writes, ["bob: [amy] : hi\n", "cat: [amy] : hi\n", "amy: [amy] : hi\n"]);
+  assert.deepEqual(writes, ["bob: [amy] : hi\n", "cat: [amy] : hi\n"], "amy's copy waits");
+  await settle();
+  assert.deepEqual(writes.slice(2), ["amy: [amy] : hi\n"]);
+  for (const one of [amy, bob, cat]) one.close();
+});
+
+Deno.test("Room.echoLine() in a small room lets a later line for the sender take its copy along", async () => {
+  const writes: string[] = [];
+  const { room: chat, amy, bob, cat, settle } = room(writes, {});
+  chat.echoLine("[amy] : hi", amy); // amy's copy waits
+  chat.broadcastLine("[bob] : hello", bob);
+  chat.flush(); // hands bob's line to amy now
+  await settle();
+  assert.deepEqual(
+    writes.filter((write) => write.startsWith("amy")),
+    ["amy: [amy] : hi\n[bob] : hello\n"],
+    "one write, in the room's order",
+  );
   for (const one of [amy, bob, cat]) one.close();
 });
