@@ -638,7 +638,11 @@ function describe(record: RunRecord): string {
   const load = record.load;
   return (load
     ? `${formatRate(load.deliveriesPerSec)} deliveries/s, lost ${load.lost}, ` +
-      `p99 ${formatNumber(load.latencyMs.p99, 2)} ms, connect ` +
+      `p99 ${formatNumber(load.latencyMs.p99, 2)} ms, ` +
+      (load.echoLatencyMs
+        ? `echo to sender p50 ${formatNumber(load.echoLatencyMs.p50, 2)} ms, `
+        : "") +
+      `connect ` +
       `${formatNumber(load.connectMs, 0)} ms, ready ${formatNumber(load.readyMs, 0)} ms` +
       (load.unready > 0 ? ` (${load.unready} never ready)` : "") +
       (load.disconnected > 0 ? `, ${load.disconnected} disconnected` : "")

@@ -213,6 +213,11 @@ export interface LoadResult {
   messagesInPerSec: number;
   /** Send-to-receipt latency of the deliveries. */
   latencyMs: LatencyMs;
+  /**
+   * Send-to-receipt latency of the lines echoed to their own sender, as the select server
+   * does; `null` when none were.
+   */
+  echoLatencyMs: LatencyMs | null;
   /** Members whose connection the server closed (or broke) before the end. */
   disconnected: number;
   /** Whether the run hit `timeoutMs` before all deliveries arrived or the drain went quiet. */
@@ -338,6 +343,43 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.floor((sorted.length - 1) * q)] / NS_PER_MS;
 }
 
+/** Latency samples in nanoseconds, in a buffer that doubles when full. */
+class Samples {
+  #values: Float64Array;
+  #count = 0;
+
+  constructor(capacity: number) {
+    this.#values = new Float64Array(capacity);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  add(ns: number): void {
+    if (this.#count === this.#values.length) {
+      const grown = new Float64Array(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#count++] = ns;
+  }
+
+  clear(): void {
+    this.#count = 0;
+  }
+
+  percentiles(): LatencyMs {
+    const sorted = this.#values.subarray(0, this.#count).sort();
+    return {
+      p50: percentile(sorted, 0.5),
+      p90: percentile(sorted, 0.9),
+      p99: percentile(sorted, 0.99),
+      max: percentile(sorted, 1),
+    };
+  }
+}
+
 function checkCount(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`Option ${name} must be an integer of at least ${min}: got "${value}"`);
@@ -406,8 +448,8 @@ class LoadRun {
   #startNs = 0;
   #lastReadNs = 0;
   #lastDeliveryNs = 0;
-  #latencies: Float64Array;
-  #latencyCount = 0;
+  #latencies: Samples;
+  #echoLatencies = new Samples(LATENCY_INITIAL_CAPACITY);
   /** Deliveries at which to wake the burst senders waiting for room in the window. */
   #wakeAt = Infinity;
   #wake: (() => void) | null = null;
@@ -461,7 +503,7 @@ class LoadRun {
     }
     this.#ready = new Uint8Array(this.#members);
     const expected = this.#expected();
-    this.#latencies = new Float64Array(
+    this.#latencies = new Samples(
       expected <= LATENCY_PRESIZE_LIMIT
         ? Math.max(expected, LATENCY_INITIAL_CAPACITY)
         : LATENCY_INITIAL_CAPACITY,
@@ -700,17 +742,13 @@ class LoadRun {
     if (at === from || at >= end || buf[at] !== SPACE) return;
     if (sender === self) {
       this.#echoedToSelf++;
+      this.#echoLatencies.add(now - sentNs);
     } else if (sender >= this.#senders && sender < this.#senders + this.#flooders) {
       this.#floodDeliveries++;
     } else {
       this.#deliveries++;
       this.#lastDeliveryNs = now;
-      if (this.#latencyCount === this.#latencies.length) {
-        const grown = new Float64Array(this.#latencies.length * 2);
-        grown.set(this.#latencies);
-        this.#latencies = grown;
-      }
-      this.#latencies[this.#latencyCount++] = now - sentNs;
+      this.#latencies.add(now - sentNs);
     }
   }
 
@@ -719,7 +757,8 @@ class LoadRun {
     this.#deliveries = 0;
     this.#floodDeliveries = 0;
     this.#echoedToSelf = 0;
-    this.#latencyCount = 0;
+    this.#latencies.clear();
+    this.#echoLatencies.clear();
     this.#settling = false;
     this.#startNs = nowNs();
     this.#lastReadNs = this.#startNs;
@@ -888,7 +927,6 @@ class LoadRun {
   }
 
   #result(): LoadResult {
-    const latencies = this.#latencies.subarray(0, this.#latencyCount).sort();
     const expected = this.#expected();
     const seconds = Math.max(this.#lastDeliveryNs - this.#startNs, 1) / NS_PER_S;
     return {
@@ -911,12 +949,8 @@ class LoadRun {
       seconds,
       deliveriesPerSec: this.#deliveries / seconds,
       messagesInPerSec: this.#sent / seconds,
-      latencyMs: {
-        p50: percentile(latencies, 0.5),
-        p90: percentile(latencies, 0.9),
-        p99: percentile(latencies, 0.99),
-        max: percentile(latencies, 1),
-      },
+      latencyMs: this.#latencies.percentiles(),
+      echoLatencyMs: this.#echoLatencies.count > 0 ? this.#echoLatencies.percentiles() : null,
       disconnected: this.#disconnected,
       timedOut: this.#timedOut,
     };
@@ -996,6 +1030,12 @@ export function formatResult(result: LoadResult): string {
     `msgs_in_per_s=${r.messagesInPerSec.toFixed(0)}`,
     `latency_ms p50=${formatMs(r.latencyMs.p50)} p90=${formatMs(r.latencyMs.p90)} ` +
     `p99=${formatMs(r.latencyMs.p99)} max=${formatMs(r.latencyMs.max)}`,
+    ...(r.echoLatencyMs
+      ? [
+        `echo_latency_ms p50=${formatMs(r.echoLatencyMs.p50)} ` +
+        `p99=${formatMs(r.echoLatencyMs.p99)} max=${formatMs(r.echoLatencyMs.max)}`,
+      ]
+      : []),
   ].join("\n");
 }
 
