@@ -26,7 +26,14 @@ import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
-import { lostInAllRounds, type MedianBy, medianRound, type RoundFigures } from "./rounds.ts";
+import {
+  lostInAllRounds,
+  type MedianBy,
+  medianRound,
+  type PairedTrail,
+  type RoundFigures,
+  trailInPairs,
+} from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -1037,6 +1044,56 @@ function floodChecks(records: RunRecord[], judged: boolean): Record<string, unkn
   return checks;
 }
 
+/** How far the select server may trail the threaded one on any figure: 20%. */
+const ALLOWED_TRAIL = 1.2;
+
+/** The select server against the threaded one over paired rounds, as written to `results.json`. */
+interface Comparison extends PairedTrail {
+  /** The figure compared, e.g. `"steady p99"`. */
+  figure: string;
+  /** Whether the median ratio is within {@linkcode ALLOWED_TRAIL}. */
+  within: boolean;
+}
+
+/**
+ * The select server against the threaded one, round by round, for every run with rounds and for
+ * the light cross-check. Their rounds ran one right after the other, so each ratio compares the
+ * two on the same machine state; the median ratio is what the 20% allowance is judged on, where
+ * each server's own median may land on different states.
+ */
+function selectAgainstThreaded(records: RunRecord[], crossChecks: CrossCheck[]): Comparison[] {
+  const comparisons: Comparison[] = [];
+  const add = (figure: string, a: number[], b: number[], higherIsBetter: boolean) => {
+    if (a.length < 2 || a.length !== b.length) return;
+    const trail = trailInPairs(a, b, higherIsBetter);
+    comparisons.push({ figure, ...trail, within: trail.median <= ALLOWED_TRAIL });
+  };
+  for (const threaded of records.filter((r) => r.server === "threaded" && r.rounds)) {
+    const select = records.find((r) => r.server === "select" && r.run === threaded.run);
+    if (!threaded.rounds || !select?.rounds) continue;
+    const by = threaded.spec.medianBy;
+    const figure = (round: RoundFigures) =>
+      by === "rate" ? round.deliveriesPerSec : round.latencyMs?.[by] ?? NaN;
+    add(
+      `${threaded.run} ${by === "rate" ? "deliveries/s" : by}`,
+      threaded.rounds.map(figure),
+      select.rounds.map(figure),
+      by === "rate",
+    );
+  }
+  const check = (server: string) => crossChecks.find((c) => c.server === server);
+  const [threaded, select] = [check("threaded"), check("select")];
+  if (threaded && select) {
+    add(
+      `${threaded.scenario} p50 by chatbench`,
+      threaded.rounds.map((round) => round.p50Ms),
+      select.rounds.map((round) => round.p50Ms),
+      false,
+    );
+  }
+  return comparisons;
+}
+
 function chartRows(records: RunRecord[]): ChartRow[] {
   return records.map((r) => ({
     run: r.run,
@@ -1155,6 +1212,14 @@ async function main(args: string[]): Promise<number> {
         (error ? ` (${error.slice(0, CONSOLE_ERROR_CHARS)})` : ""),
     );
   }
+  const comparisons = selectAgainstThreaded(records, crossChecks);
+  for (const { figure, ratios, median, within } of comparisons) {
+    console.log(
+      `select against threaded, ${figure}, round by round: ` +
+        `${ratios.map((ratio) => formatNumber(ratio, 2)).join(", ")}; median ` +
+        `${formatNumber(median, 2)} (${within ? "within" : "OVER"} ${ALLOWED_TRAIL})`,
+    );
+  }
   for (const note of notes) console.log(`note: ${note}`);
   const failed = records.filter((r) => r.error !== undefined);
   for (const r of failed) {
@@ -1170,6 +1235,7 @@ async function main(args: string[]): Promise<number> {
     runs: records,
     checks,
     crossChecks,
+    comparisons,
   };
   await Deno.writeTextFile(`${outDir}/results.json`, JSON.stringify(results, null, 2) + "\n");
   await Deno.writeTextFile(

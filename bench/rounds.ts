@@ -94,3 +94,46 @@ export function lostInAllRounds(record: RoundRecord): number | undefined {
     ? record.rounds.reduce((sum, round) => sum + round.lost, 0)
     : record.load?.lost;
 }
+
+/** How one server trails another over paired rounds: see {@linkcode trailInPairs}. */
+export interface PairedTrail {
+  /** Per round, how many times worse the second server's figure was (below 1: better). */
+  ratios: number[];
+  /** Their median: the comparison that the machine's drift between rounds does not sway. */
+  median: number;
+}
+
+/**
+ * How far server B trails server A over rounds run side by side (A's and B's
+ * round `i` ran one right after the other): per round, B's figure over A's,
+ * inverted when `higherIsBetter` (a rate), and the median of those ratios.
+ * Two servers' medians of their own rounds can differ by the drift between
+ * rounds; each pair shares the machine's state of the moment.
+ *
+ * @example Usage
+ * ```ts
+ * import { trailInPairs } from "./rounds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // p50 in ms; the machine was slow in round 2 for both.
+ * const trail = trailInPairs([0.08, 0.30, 0.10], [0.08, 0.33, 0.09]);
+ * assert.deepEqual(trail.ratios.map((r) => r.toFixed(2)), ["1.00", "1.10", "0.90"]);
+ * assert.equal(trail.median.toFixed(2), "1.00");
+ * ```
+ *
+ * @param a Server A's figure per round.
+ * @param b Server B's figure per round, as many.
+ * @param higherIsBetter Whether a higher figure is better (deliveries/s).
+ */
+export function trailInPairs(a: number[], b: number[], higherIsBetter = false): PairedTrail {
+  if (a.length !== b.length || a.length === 0) {
+    throw new RangeError(
+      `Paired rounds must be as many on both sides, and some: got "${a.length}" and "${b.length}"`,
+    );
+  }
+  const ratios = a.map((x, i) => higherIsBetter ? x / b[i] : b[i] / x);
+  const sorted = [...ratios].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { ratios, median };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lostInAllRounds, medianRound, type RoundRecord } from "./rounds.ts";
+import { lostInAllRounds, medianRound, type RoundRecord, trailInPairs } from "./rounds.ts";
 
 type Labelled = RoundRecord & { label: string };
 
@@ -48,4 +48,15 @@ Deno.test("medianRound() by p50 keeps the round with the median p50, and records
   assert.equal(row.label, "0.14/0.9 ms");
   assert.deepEqual(row.rounds?.map((round) => round.latencyMs?.p50), [0.19, 0.12, 0.14]);
   assert.equal(medianRound(rounds, "p99").label, "0.19/1.3 ms", "by p99, another round");
+});
+
+Deno.test("trailInPairs() takes the median of per-round ratios, inverted for rates", () => {
+  const latency = trailInPairs([0.1, 0.3, 0.1, 0.1], [0.2, 0.3, 0.1, 0.05]);
+  assert.deepEqual(latency.ratios, [2, 1, 1, 0.5]);
+  assert.equal(latency.median, 1, "an even count: the mean of the middle two");
+  const rate = trailInPairs([4, 5, 6], [2, 5, 3], true);
+  assert.deepEqual(rate.ratios, [2, 1, 2], "half the deliveries/s trails by 2x");
+  assert.equal(rate.median, 2);
+  assert.throws(() => trailInPairs([1, 2], [1]), /as many on both sides/);
+  assert.throws(() => trailInPairs([], []), /got "0" and "0"/);
 });
