@@ -6,11 +6,13 @@
  * process, reads the serving process's memory while all members are connected, and stops it.
  * Ours (`threaded`, `select`) and the peers (`ncat --chat`, the C `ceiling` server) run in the
  * same pass, so their figures can be compared within one run. The burst (about a second a
- * run) and steady (three seconds) go three interleaved rounds each and keep the median round,
- * by deliveries/s and by p99 respectively; light goes three rounds, each after a warm-up that
- * is not counted, and keeps the median by p50. Right after the light runs it measures light
- * again with chatbench (C), whose floor is lower than a Deno load generator's, in seven
- * interleaved rounds, with a bare Deno relay (`deno_relay.ts`) beside the servers.
+ * run), steady (three seconds), the flood and its baseline (five) go three interleaved rounds
+ * each and keep the median round, by deliveries/s for the burst and by p99 for the others;
+ * light goes three rounds, each after a warm-up that is not counted, and keeps the median by
+ * p50. Right after the light runs it measures light again with chatbench (C), whose floor is
+ * lower than a Deno load generator's, in seven interleaved rounds, with a bare Deno relay
+ * (`deno_relay.ts`) beside the servers. It prints select's figures over threaded's round by
+ * round.
  * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
@@ -180,7 +182,7 @@ interface Sizes {
   /** The light cross-check: a warm-up round, not counted, then interleaved rounds per server. */
   crossCheck: { rounds: number; seconds: number; warmUpSeconds: number };
   scale: { members: number[]; senders: number; rate: number; seconds: number };
-  flood: { others: number; rate: number; seconds: number };
+  flood: { others: number; rate: number; seconds: number; rounds: number };
   holdMs: number;
   drainMs: number;
   timeoutBaseMs: number;
@@ -192,7 +194,7 @@ const FULL: Sizes = {
   light: { rate: 200, seconds: 5, rounds: 3, warmUpSeconds: 3 },
   crossCheck: { rounds: 7, seconds: 5, warmUpSeconds: 3 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
-  flood: { others: 20, rate: 100, seconds: 10 },
+  flood: { others: 20, rate: 100, seconds: 5, rounds: 3 },
   holdMs: 500,
   drainMs: 3000,
   timeoutBaseMs: 30_000,
@@ -204,7 +206,7 @@ const QUICK: Sizes = {
   light: { rate: 200, seconds: 0.5, rounds: 1, warmUpSeconds: 0.2 },
   crossCheck: { rounds: 1, seconds: 0.5, warmUpSeconds: 0.2 },
   scale: { members: [200, 400], senders: 10, rate: 100, seconds: 0.5 },
-  flood: { others: 5, rate: 100, seconds: 0.5 },
+  flood: { others: 5, rate: 100, seconds: 0.5, rounds: 1 },
   holdMs: 100,
   drainMs: 1000,
   timeoutBaseMs: 5000,
@@ -317,7 +319,7 @@ function runsOf(scenario: string, quick: boolean): RunSpec[] {
       );
     }
     case "flood": {
-      const { others, rate, seconds } = sizes.flood;
+      const { others, rate, seconds, rounds } = sizes.flood;
       return [
         paced(sizes, scenario, "flood", {
           members: others + 1,
@@ -325,12 +327,14 @@ function runsOf(scenario: string, quick: boolean): RunSpec[] {
           flooders: 1,
           rate,
           seconds,
+          rounds,
         }),
         paced(sizes, scenario, "flood-baseline", {
           members: others,
           senders: others,
           rate,
           seconds,
+          rounds,
         }),
       ];
     }
