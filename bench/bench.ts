@@ -16,7 +16,7 @@
  * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
- * deno task bench                               # everything, full sizes (a few minutes)
+ * deno task bench                               # everything, full sizes (about ten minutes)
  * deno task bench --quick                       # tiny sizes, well under a minute (CI)
  * deno task bench --scenario burst,steady --server threaded,ceiling --out /tmp/results
  * ```
