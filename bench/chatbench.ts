@@ -8,6 +8,7 @@
  */
 
 import { type IdMode } from "./loadgen.ts";
+import { median } from "./rounds.ts";
 
 /** What chatbench measured. */
 export interface ChatbenchResult {
@@ -147,16 +148,11 @@ export async function runChatbench(
  */
 export function medianOfRuns(runs: ChatbenchResult[]): ChatbenchResult {
   if (runs.length === 0) throw new RangeError("Cannot take the median of no runs");
-  const median = (pick: (run: ChatbenchResult) => number) => {
-    const sorted = runs.map(pick).sort((a, b) => a - b);
-    const middle = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  };
   return {
     deliveries: runs.reduce((sum, run) => sum + run.deliveries, 0),
     lost: runs.reduce((sum, run) => sum + run.lost, 0),
-    p50Ms: median((run) => run.p50Ms),
-    p90Ms: median((run) => run.p90Ms),
-    p99Ms: median((run) => run.p99Ms),
+    p50Ms: median(runs.map((run) => run.p50Ms)),
+    p90Ms: median(runs.map((run) => run.p90Ms)),
+    p99Ms: median(runs.map((run) => run.p99Ms)),
   };
 }

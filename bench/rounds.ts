@@ -132,8 +132,27 @@ export function trailInPairs(a: number[], b: number[], higherIsBetter = false): 
     );
   }
   const ratios = a.map((x, i) => higherIsBetter ? x / b[i] : b[i] / x);
-  const sorted = [...ratios].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { ratios, median };
+  return { ratios, median: median(ratios) };
+}
+
+/**
+ * The median of some numbers: the middle one, or the mean of the middle two.
+ *
+ * @example Usage
+ * ```ts
+ * import { median } from "./rounds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(median([0.3, 0.1, 0.2]), 0.2);
+ * assert.equal(median([4, 1, 3, 2]), 2.5);
+ * ```
+ *
+ * @param values At least one number; not changed.
+ * @throws {RangeError} If there are none.
+ */
+export function median(values: number[]): number {
+  if (values.length === 0) throw new RangeError("Cannot take the median of no values");
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lostInAllRounds, medianRound, type RoundRecord, trailInPairs } from "./rounds.ts";
+import { lostInAllRounds, median, medianRound, type RoundRecord, trailInPairs } from "./rounds.ts";
 
 type Labelled = RoundRecord & { label: string };
 
@@ -59,4 +59,12 @@ Deno.test("trailInPairs() takes the median of per-round ratios, inverted for rat
   assert.equal(rate.median, 2);
   assert.throws(() => trailInPairs([1, 2], [1]), /as many on both sides/);
   assert.throws(() => trailInPairs([], []), /got "0" and "0"/);
+});
+
+Deno.test("median() takes the middle value, or the mean of the middle two, and leaves its input", () => {
+  const values = [0.9, 0.1, 0.5];
+  assert.equal(median(values), 0.5);
+  assert.deepEqual(values, [0.9, 0.1, 0.5], "not sorted in place");
+  assert.equal(median([10, 2, 4, 8]), 6);
+  assert.throws(() => median([]), /no values/);
 });
