@@ -227,10 +227,8 @@ export class Member {
    * ```
    */
   send(bytes: Uint8Array): void {
-    if (!this.#enqueue(bytes) || (this.#writing && !this.#endDeferral())) return;
-    this.#writing = true;
     // Start writing once the current batch of sends is done, so it goes out as one write.
-    queueMicrotask(this.#startDrain);
+    if (this.#enqueueToStart(bytes)) queueMicrotask(this.#startDrain);
   }
 
   /**
@@ -259,9 +257,7 @@ export class Member {
    * ```
    */
   sendNow(bytes: Uint8Array): void {
-    if (!this.#enqueue(bytes) || (this.#writing && !this.#endDeferral())) return;
-    this.#writing = true;
-    this.#writeNext();
+    if (this.#enqueueToStart(bytes)) this.#writeNext();
   }
 
   /**
@@ -535,6 +531,16 @@ export class Member {
     }
     queue.length = 0;
     return batch;
+  }
+
+  /**
+   * Adds `bytes` to the queue and claims the writer: `true` when the caller must start it,
+   * because it was idle or only waiting out {@linkcode Member.sendLater}'s delay.
+   */
+  #enqueueToStart(bytes: Uint8Array): boolean {
+    if (!this.#enqueue(bytes) || (this.#writing && !this.#endDeferral())) return false;
+    this.#writing = true;
+    return true;
   }
 
   /** Adds `bytes` to the queue; `false` if the member is closed or closing, and drops them. */
