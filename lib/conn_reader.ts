@@ -24,7 +24,7 @@ import { isDisconnect } from "./errors.ts";
  * assert.equal(nextReadBuffer(quiet, 20), quiet); // a short read keeps the small buffer
  * ```
  */
-export const INITIAL_READ_BYTES = 512;
+export const INITIAL_READ_BYTES = 128;
 /**
  * The largest read buffer a busy connection grows to, in bytes.
  *

@@ -81,8 +81,10 @@ export async function* memberLines(
     const read = member.conn.read(buffer);
     let count: number | null | undefined;
     try {
-      count = timed ? await within(read, heard) : await read;
-      while (count === undefined) {
+      while (true) {
+        const partialMs = lineBased || decoder.pending === 0 ? 0 : partialLineMs;
+        count = timed ? await within(read, timeLeft(heard, idleTimeoutMs, partialMs)) : await read;
+        if (count !== undefined) break;
         if (idleTimeoutMs > 0 && performance.now() - heard >= idleTimeoutMs) {
           member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
           await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
@@ -91,7 +93,6 @@ export async function* memberLines(
         // The partial line sat idle: it is a whole message from a newline-less client.
         const partial = decoder.flush();
         if (partial !== undefined) yield partial;
-        count = await within(read, heard);
       }
     } catch (error) {
       if (!isDisconnect(error)) throw error;
@@ -112,27 +113,29 @@ export async function* memberLines(
   }
   const last = decoder.flush();
   if (last !== undefined && !member.closed) yield last;
+}
 
-  /**
-   * `read`, or `undefined` once the partial line has waited `partialLineMs`
-   * or the member has been silent since `heard` for `idleTimeoutMs`.
-   */
-  function within(
-    read: Promise<number | null>,
-    heard: number,
-  ): Promise<number | null | undefined> {
-    const partial = partialLineMs > 0 && !lineBased && decoder.pending > 0
-      ? partialLineMs
-      : Infinity;
-    const idle = idleTimeoutMs > 0 ? heard + idleTimeoutMs - performance.now() : Infinity;
-    const ms = Math.min(partial, idle);
-    if (ms === Infinity) return read;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-    });
-    return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
-  }
+/**
+ * How long the next read may take, in ms: until the member has been silent
+ * since `heard` for `idleTimeoutMs`, or until a partial line has waited
+ * `partialMs` (0: never, for either).
+ */
+function timeLeft(heard: number, idleTimeoutMs: number, partialMs: number): number {
+  const idle = idleTimeoutMs > 0 ? heard + idleTimeoutMs - performance.now() : Infinity;
+  return Math.min(partialMs > 0 ? partialMs : Infinity, idle);
+}
+
+/**
+ * `read`, or `undefined` once `ms` have passed (`Infinity`: `read` itself).
+ * A module function, not a closure: it would be one more object per member.
+ */
+function within(read: Promise<number | null>, ms: number): Promise<number | null | undefined> {
+  if (ms === Infinity) return read;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {
