@@ -11,8 +11,8 @@
  * light goes three rounds, each after a warm-up that is not counted, and keeps the median by
  * p50. Right after the light runs it measures light again with chatbench (C), whose floor is
  * lower than a Deno load generator's, in seven interleaved rounds, with a bare Deno relay
- * (`deno_relay.ts`) beside the servers. It prints select's figures over threaded's round by
- * round.
+ * (`deno_relay.ts`) beside the servers; right after the steady runs, our two servers' steady
+ * p99 likewise, in five. It prints select's figures over threaded's round by round.
  * It prints one table and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
@@ -175,12 +175,21 @@ const EXTRA_ARGS: Record<string, (run: RunSpec) => string[]> = {
   ceiling: (_run) => [],
 };
 
+/** A cross-check's size: a warm-up, not counted, then interleaved rounds per server. */
+interface CrossCheckSizes {
+  rounds: number;
+  seconds: number;
+  warmUpSeconds: number;
+}
+
 interface Sizes {
   burst: { members: number; messages: number; rounds: number };
   steady: { members: number; rate: number; seconds: number; rounds: number };
   light: { rate: number; seconds: number; rounds: number; warmUpSeconds: number };
   /** The light cross-check: a warm-up round, not counted, then interleaved rounds per server. */
-  crossCheck: { rounds: number; seconds: number; warmUpSeconds: number };
+  crossCheck: CrossCheckSizes;
+  /** The steady cross-check, likewise. */
+  steadyCrossCheck: CrossCheckSizes;
   scale: { members: number[]; senders: number; rate: number; seconds: number };
   flood: { others: number; rate: number; seconds: number; rounds: number };
   holdMs: number;
@@ -193,6 +202,7 @@ const FULL: Sizes = {
   steady: { members: 100, rate: 5000, seconds: 3, rounds: 3 },
   light: { rate: 200, seconds: 5, rounds: 3, warmUpSeconds: 3 },
   crossCheck: { rounds: 7, seconds: 5, warmUpSeconds: 3 },
+  steadyCrossCheck: { rounds: 5, seconds: 3, warmUpSeconds: 1 },
   scale: { members: [5000, 10_000], senders: 10, rate: 100, seconds: 3 },
   flood: { others: 20, rate: 100, seconds: 5, rounds: 3 },
   holdMs: 500,
@@ -205,6 +215,7 @@ const QUICK: Sizes = {
   steady: { members: 20, rate: 1000, seconds: 0.5, rounds: 1 },
   light: { rate: 200, seconds: 0.5, rounds: 1, warmUpSeconds: 0.2 },
   crossCheck: { rounds: 1, seconds: 0.5, warmUpSeconds: 0.2 },
+  steadyCrossCheck: { rounds: 1, seconds: 0.5, warmUpSeconds: 0.2 },
   scale: { members: [200, 400], senders: 10, rate: 100, seconds: 0.5 },
   flood: { others: 5, rate: 100, seconds: 0.5, rounds: 1 },
   holdMs: 100,
@@ -828,6 +839,8 @@ interface CrossCheck {
   server: string;
   /** The load generator. */
   tool: "chatbench";
+  /** The figure the scenario is judged by. */
+  by: "p50" | "p99";
   /** The median of the rounds (see {@linkcode medianOfRuns}), if any ran. */
   result: ChatbenchResult | null;
   /** Each round's figures, in the order they ran. */
@@ -840,24 +853,27 @@ interface CrossCheck {
 const DENO_RELAY = "deno-relay";
 
 /**
- * Light p50 lies near the Deno load generator's own floor (it and a Deno server share two
- * cores, each with V8's helper threads), so each server is measured again with chatbench, in
- * the same pass, with the light run's load. Beside them runs `deno_relay.ts`, a bare Deno
- * relay: what any Deno server costs per line. Every server is started once and warmed up by
- * a round that is not counted (a fresh server's first lines run before V8 has optimized
- * anything; start-up has its own figure); then the rounds are interleaved, in turn forwards
- * and backwards so that no server always runs right after the same one, and the machine's
- * drift touches every server alike; each check is their median.
+ * Light p50 lies near the Deno load generator's own floor, and steady p99 includes the
+ * scheduling delays of a second busy Deno process (it and a Deno server share two cores, each
+ * with V8's helper threads), so each server is measured again with chatbench, in the same
+ * pass, with the run's load. For light, `deno_relay.ts` runs beside them, a bare Deno relay:
+ * what any Deno server costs per line. Every server is started once and warmed up by a round
+ * that is not counted (a fresh server's first lines run before V8 has optimized anything;
+ * start-up has its own figure); then the rounds are interleaved, in turn forwards and
+ * backwards so that no server always runs right after the same one, and the machine's drift
+ * touches every server alike; each check is their median.
  */
-async function lightCrossChecks(
+async function crossChecks(
   servers: ServerSpec[],
   run: RunSpec,
-  options: { rounds: number; seconds: number; warmUpSeconds: number; tempDir: string },
+  options: CrossCheckSizes & { by: CrossCheck["by"]; withRelay: boolean; tempDir: string },
 ): Promise<{ checks: CrossCheck[]; note?: string }> {
-  const { rounds, seconds, warmUpSeconds, tempDir } = options;
+  const { rounds, seconds, warmUpSeconds, by, withRelay, tempDir } = options;
   const binary = `${tempDir}/chatbench`;
   const built = await buildC("chatbench.c", binary);
-  if (!built.ok) return { checks: [], note: `light cross-check: skipped, ${built.why}` };
+  if (!built.ok) {
+    return { checks: [], note: `${run.scenario} cross-check: skipped, ${built.why}` };
+  }
   const v8Flags = await taskV8Flags("server.ts"); // the same heap as our servers
   const relay: ServerSpec = {
     name: DENO_RELAY,
@@ -870,11 +886,12 @@ async function lightCrossChecks(
     }),
     extraArgs: () => [],
   };
-  const checked = [...servers, relay];
+  const checked = withRelay ? [...servers, relay] : servers;
   const checks: CrossCheck[] = checked.map((server) => ({
     scenario: run.scenario,
     server: server.name,
     tool: "chatbench",
+    by,
     result: null,
     rounds: [],
   }));
@@ -1061,7 +1078,7 @@ interface Comparison extends PairedTrail {
 
 /**
  * The select server against the threaded one, round by round, for every run with rounds and for
- * the light cross-check. Their rounds ran one right after the other, so each ratio compares the
+ * the cross-checks. Their rounds ran one right after the other, so each ratio compares the
  * two on the same machine state; the median ratio is what the 20% allowance is judged on, where
  * each server's own median may land on different states.
  */
@@ -1085,13 +1102,16 @@ function selectAgainstThreaded(records: RunRecord[], crossChecks: CrossCheck[]):
       by === "rate",
     );
   }
-  const check = (server: string) => crossChecks.find((c) => c.server === server);
-  const [threaded, select] = [check("threaded"), check("select")];
-  if (threaded && select) {
+  for (const threaded of crossChecks.filter((c) => c.server === "threaded")) {
+    const select = crossChecks.find((c) =>
+      c.server === "select" && c.scenario === threaded.scenario
+    );
+    if (!select) continue;
+    const figure = (round: ChatbenchResult) => threaded.by === "p50" ? round.p50Ms : round.p99Ms;
     add(
-      `${threaded.scenario} p50 by chatbench`,
-      threaded.rounds.map((round) => round.p50Ms),
-      select.rounds.map((round) => round.p50Ms),
+      `${threaded.scenario} ${threaded.by} by chatbench`,
+      threaded.rounds.map(figure),
+      select.rounds.map(figure),
       false,
     );
   }
@@ -1142,7 +1162,7 @@ async function main(args: string[]): Promise<number> {
 
   const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
   const records: RunRecord[] = [];
-  let crossChecks: CrossCheck[] = [];
+  const crossChecked: CrossCheck[] = [];
   let notes: string[] = [];
   let versions: Record<string, string> = {};
   const started = performance.now();
@@ -1177,13 +1197,19 @@ async function main(args: string[]): Promise<number> {
         }
       }
       records.push(...rounds.map((each) => medianRound(each, run.medianBy)));
-      if (run.scenario === "light") {
-        // Right after the light runs: later scenarios (scale) leave the machine busier.
-        const crossed = await lightCrossChecks(prepared.servers, run, {
-          ...(quick ? QUICK : FULL).crossCheck,
+      if (run.scenario === "light" || run.scenario === "steady") {
+        // Right after the runs: later scenarios (scale) leave the machine busier.
+        const sizes = quick ? QUICK : FULL;
+        const light = run.scenario === "light";
+        // Steady checks only ours: the peers' p99 is their write per line, whoever measures.
+        const checked = light ? runnable : runnable.filter((server) => server.jit);
+        const crossed = await crossChecks(checked, run, {
+          ...(light ? sizes.crossCheck : sizes.steadyCrossCheck),
+          by: light ? "p50" : "p99",
+          withRelay: light,
           tempDir,
         });
-        crossChecks = crossed.checks;
+        crossChecked.push(...crossed.checks);
         if (crossed.note) notes.push(crossed.note);
       }
     }
@@ -1204,19 +1230,19 @@ async function main(args: string[]): Promise<number> {
         `lost ${check.othersLost}: ${verdict}`,
     );
   }
-  for (const { scenario, server, tool, result, rounds, error } of crossChecks) {
-    const each = rounds.map((r) => formatNumber(r.p50Ms, 2)).join(", ");
+  for (const { scenario, server, tool, by, result, rounds, error } of crossChecked) {
+    const each = rounds.map((r) => formatNumber(by === "p50" ? r.p50Ms : r.p99Ms, 2)).join(", ");
     console.log(
       `cross-check, ${scenario} × ${server} by ${tool}: ` +
         (result
           ? `p50 ${formatNumber(result.p50Ms, 2)} ms, p90 ${formatNumber(result.p90Ms, 2)} ms, ` +
             `p99 ${formatNumber(result.p99Ms, 2)} ms, lost ${result.lost}` +
-            (rounds.length > 1 ? ` (median of ${rounds.length} rounds; p50s ${each})` : "")
+            (rounds.length > 1 ? ` (median of ${rounds.length} rounds; ${by}s ${each})` : "")
           : "failed") +
         (error ? ` (${error.slice(0, CONSOLE_ERROR_CHARS)})` : ""),
     );
   }
-  const comparisons = selectAgainstThreaded(records, crossChecks);
+  const comparisons = selectAgainstThreaded(records, crossChecked);
   for (const { figure, ratios, median, within } of comparisons) {
     console.log(
       `select against threaded, ${figure}, round by round: ` +
@@ -1238,7 +1264,7 @@ async function main(args: string[]): Promise<number> {
     notes,
     runs: records,
     checks,
-    crossChecks,
+    crossChecks: crossChecked,
     comparisons,
   };
   await Deno.writeTextFile(`${outDir}/results.json`, JSON.stringify(results, null, 2) + "\n");
