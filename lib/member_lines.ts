@@ -52,7 +52,8 @@ export interface MemberLinesOptions {
  * Yields a member's lines (and {@linkcode LINE_TOO_LONG} markers) until it
  * disconnects or is closed. Before each line it waits for the room to flow
  * and for the rate limit; while it waits, nothing more is read from the
- * socket, so TCP pushes back on the sender and nothing is lost.
+ * socket, so TCP pushes back on the sender and nothing is lost. `options` is
+ * only read: a server shares one object between all its members.
  *
  * @example Usage
  * ```ts ignore
