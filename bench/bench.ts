@@ -392,14 +392,14 @@ function firstLine(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes).trim().split("\n")[0] ?? "";
 }
 
+/** What {@linkcode buildC} made of a C file: its version line, or why it could not. */
+type Built = { ok: true; version: string } | { ok: false; why: string };
+
 /**
  * Builds `../shared/bench/<file>` into `binary` with the first C compiler found, at -O2.
  * Says why not when it cannot.
  */
-async function buildC(
-  file: string,
-  binary: string,
-): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
+async function buildC(file: string, binary: string): Promise<Built> {
   const source = `${SHARED_BENCH_PATH}${file}`;
   if (!await exists(source)) return { ok: false, why: `"${source}" is missing` };
   for (const compiler of ["gcc", "cc", "clang"]) {
@@ -849,6 +849,11 @@ interface CrossCheck {
   error?: string;
 }
 
+/** The figure a cross-check is judged by, of one chatbench run. */
+function checkedFigure(result: ChatbenchResult, by: CrossCheck["by"]): number {
+  return by === "p50" ? result.p50Ms : result.p99Ms;
+}
+
 /** The reference run beside ours in the cross-check: the runtime's floor, not a chat server. */
 const DENO_RELAY = "deno-relay";
 
@@ -866,11 +871,17 @@ const DENO_RELAY = "deno-relay";
 async function crossChecks(
   servers: ServerSpec[],
   run: RunSpec,
-  options: CrossCheckSizes & { by: CrossCheck["by"]; withRelay: boolean; tempDir: string },
+  options: CrossCheckSizes & {
+    by: CrossCheck["by"];
+    withRelay: boolean;
+    /** chatbench, built once for every check of the pass. */
+    chatbench: { binary: string; built: Promise<Built> };
+    tempDir: string;
+  },
 ): Promise<{ checks: CrossCheck[]; note?: string }> {
   const { rounds, seconds, warmUpSeconds, by, withRelay, tempDir } = options;
-  const binary = `${tempDir}/chatbench`;
-  const built = await buildC("chatbench.c", binary);
+  const { binary } = options.chatbench;
+  const built = await options.chatbench.built;
   if (!built.ok) {
     return { checks: [], note: `${run.scenario} cross-check: skipped, ${built.why}` };
   }
@@ -1107,11 +1118,10 @@ function selectAgainstThreaded(records: RunRecord[], crossChecks: CrossCheck[]):
       c.server === "select" && c.scenario === threaded.scenario
     );
     if (!select) continue;
-    const figure = (round: ChatbenchResult) => threaded.by === "p50" ? round.p50Ms : round.p99Ms;
     add(
       `${threaded.scenario} ${threaded.by} by chatbench`,
-      threaded.rounds.map(figure),
-      select.rounds.map(figure),
+      threaded.rounds.map((round) => checkedFigure(round, threaded.by)),
+      select.rounds.map((round) => checkedFigure(round, threaded.by)),
       false,
     );
   }
@@ -1163,6 +1173,7 @@ async function main(args: string[]): Promise<number> {
   const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
   const records: RunRecord[] = [];
   const crossChecked: CrossCheck[] = [];
+  let chatbench: { binary: string; built: Promise<Built> } | undefined;
   let notes: string[] = [];
   let versions: Record<string, string> = {};
   const started = performance.now();
@@ -1203,10 +1214,13 @@ async function main(args: string[]): Promise<number> {
         const light = run.scenario === "light";
         // Steady checks only ours: the peers' p99 is their write per line, whoever measures.
         const checked = light ? runnable : runnable.filter((server) => server.jit);
+        const binary = `${tempDir}/chatbench`;
+        chatbench ??= { binary, built: buildC("chatbench.c", binary) };
         const crossed = await crossChecks(checked, run, {
           ...(light ? sizes.crossCheck : sizes.steadyCrossCheck),
           by: light ? "p50" : "p99",
           withRelay: light,
+          chatbench,
           tempDir,
         });
         crossChecked.push(...crossed.checks);
@@ -1231,7 +1245,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   for (const { scenario, server, tool, by, result, rounds, error } of crossChecked) {
-    const each = rounds.map((r) => formatNumber(by === "p50" ? r.p50Ms : r.p99Ms, 2)).join(", ");
+    const each = rounds.map((r) => formatNumber(checkedFigure(r, by), 2)).join(", ");
     console.log(
       `cross-check, ${scenario} × ${server} by ${tool}: ` +
         (result
