@@ -27,15 +27,9 @@
 import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
+import { ALLOWED_TRAIL, checkedFigure, selectAgainstThreaded } from "./comparisons.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
-import {
-  lostInAllRounds,
-  type MedianBy,
-  medianRound,
-  type PairedTrail,
-  type RoundFigures,
-  trailInPairs,
-} from "./rounds.ts";
+import { lostInAllRounds, type MedianBy, medianRound, type RoundFigures } from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -849,19 +843,14 @@ interface CrossCheck {
   error?: string;
 }
 
-/** The figure a cross-check is judged by, of one chatbench run. */
-function checkedFigure(result: ChatbenchResult, by: CrossCheck["by"]): number {
-  return by === "p50" ? result.p50Ms : result.p99Ms;
-}
-
 /** The reference run beside ours in the cross-check: the runtime's floor, not a chat server. */
 const DENO_RELAY = "deno-relay";
 
 /**
- * Light p50 lies near the Deno load generator's own floor, and steady p99 includes the
- * scheduling delays of a second busy Deno process (it and a Deno server share two cores, each
- * with V8's helper threads), so each server is measured again with chatbench, in the same
- * pass, with the run's load. For light, `deno_relay.ts` runs beside them, a bare Deno relay:
+ * Light p50 lies near the Deno load generator's own floor, and steady p99 includes the load
+ * generator's own backlog (one thread reading 100 busy sockets through the runtime, busy about
+ * two thirds of the time), so each server is measured again with chatbench, in the same pass,
+ * with the run's load. For light, `deno_relay.ts` runs beside them, a bare Deno relay:
  * what any Deno server costs per line. Every server is started once and warmed up by a round
  * that is not counted (a fresh server's first lines run before V8 has optimized anything;
  * start-up has its own figure); then the rounds are interleaved, in turn forwards and
@@ -1074,58 +1063,6 @@ function floodChecks(records: RunRecord[], judged: boolean): Record<string, unkn
     });
   }
   return checks;
-}
-
-/** How far the select server may trail the threaded one on any figure: 20%. */
-const ALLOWED_TRAIL = 1.2;
-
-/** The select server against the threaded one over paired rounds, as written to `results.json`. */
-interface Comparison extends PairedTrail {
-  /** The figure compared, e.g. `"steady p99"`. */
-  figure: string;
-  /** Whether the median ratio is within {@linkcode ALLOWED_TRAIL}. */
-  within: boolean;
-}
-
-/**
- * The select server against the threaded one, round by round, for every run with rounds and for
- * the cross-checks. Their rounds ran one right after the other, so each ratio compares the
- * two on the same machine state; the median ratio is what the 20% allowance is judged on, where
- * each server's own median may land on different states.
- */
-function selectAgainstThreaded(records: RunRecord[], crossChecks: CrossCheck[]): Comparison[] {
-  const comparisons: Comparison[] = [];
-  const add = (figure: string, a: number[], b: number[], higherIsBetter: boolean) => {
-    if (a.length < 2 || a.length !== b.length) return;
-    const trail = trailInPairs(a, b, higherIsBetter);
-    comparisons.push({ figure, ...trail, within: trail.median <= ALLOWED_TRAIL });
-  };
-  for (const threaded of records.filter((r) => r.server === "threaded" && r.rounds)) {
-    const select = records.find((r) => r.server === "select" && r.run === threaded.run);
-    if (!threaded.rounds || !select?.rounds) continue;
-    const by = threaded.spec.medianBy;
-    const figure = (round: RoundFigures) =>
-      by === "rate" ? round.deliveriesPerSec : round.latencyMs?.[by] ?? NaN;
-    add(
-      `${threaded.run} ${by === "rate" ? "deliveries/s" : by}`,
-      threaded.rounds.map(figure),
-      select.rounds.map(figure),
-      by === "rate",
-    );
-  }
-  for (const threaded of crossChecks.filter((c) => c.server === "threaded")) {
-    const select = crossChecks.find((c) =>
-      c.server === "select" && c.scenario === threaded.scenario
-    );
-    if (!select) continue;
-    add(
-      `${threaded.scenario} ${threaded.by} by chatbench`,
-      threaded.rounds.map((round) => checkedFigure(round, threaded.by)),
-      select.rounds.map((round) => checkedFigure(round, threaded.by)),
-      false,
-    );
-  }
-  return comparisons;
 }
 
 function chartRows(records: RunRecord[]): ChartRow[] {
