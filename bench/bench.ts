@@ -849,7 +849,7 @@ const DENO_RELAY = "deno-relay";
 /**
  * Light p50 lies near the Deno load generator's own floor, and steady p99 includes the load
  * generator's own backlog (one thread reading 100 busy sockets through the runtime, busy about
- * two thirds of the time), so each server is measured again with chatbench, in the same pass,
+ * three quarters of the time), so each server is measured again with chatbench, in the same pass,
  * with the run's load. For light, `deno_relay.ts` runs beside them, a bare Deno relay:
  * what any Deno server costs per line. Every server is started once and warmed up by a round
  * that is not counted (a fresh server's first lines run before V8 has optimized anything;
