@@ -36,7 +36,7 @@ import {
 import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { Member } from "./lib/member.ts";
-import { memberLines, type MemberLinesOptions } from "./lib/member_lines.ts";
+import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
@@ -114,13 +114,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   events.add(once(stop.promise));
   let stopping = false;
   /** One options object for every member's lines: thousands of copies would be memory. */
-  const lineOptions: MemberLinesOptions = {
-    room,
-    maxLineBytes: config.maxLineBytes,
-    rateLimit: config.rateLimit,
-    rateBurst: config.rateBurst,
-    idleTimeoutMs: config.idleTimeoutMs,
-  };
+  const lineOptions = memberLinesOptions(room, config);
 
   /** The I/O pump of one connection: its lines, then its end. */
   async function* pump(member: Member): AsyncGenerator<ChatEvent> {

@@ -27,7 +27,7 @@ import { Deadlines } from "./lib/deadlines.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { idError, idKey } from "./lib/member_id.ts";
-import { memberLines, type MemberLinesOptions } from "./lib/member_lines.ts";
+import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
@@ -81,14 +81,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const admission = new Admission(config);
   const handshakes = new Deadlines<Member>(config.handshakeTimeoutMs);
   /** One options object for every member's lines: thousands of copies would be memory. */
-  const lineOptions: MemberLinesOptions = {
-    room,
-    maxLineBytes: config.maxLineBytes,
-    partialLineMs: config.partialLineMs,
-    rateLimit: config.rateLimit,
-    rateBurst: config.rateBurst,
-    idleTimeoutMs: config.idleTimeoutMs,
-  };
+  const lineOptions = memberLinesOptions(room, config);
   /** Each connection's task, which removes itself when it ends (no extra promise per connection). */
   const tasks = new Map<Deno.TcpConn, Promise<void>>();
   let closing = false;

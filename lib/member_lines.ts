@@ -49,6 +49,38 @@ export interface MemberLinesOptions {
 }
 
 /**
+ * The one options object a server gives {@linkcode memberLines} for all its members,
+ * picked from the server's own options (which carry much else) and frozen, so that no
+ * member's reader can change what the others read with.
+ *
+ * @example Usage
+ * ```ts
+ * import { memberLinesOptions } from "./member_lines.ts";
+ * import { Room } from "./room.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const room = new Room();
+ * const config = { port: 1234, maxLineBytes: 4096, rateLimit: 10, rateBurst: 20 };
+ * const options = memberLinesOptions(room, config);
+ * assert.equal(options.room, room);
+ * assert.equal(options.maxLineBytes, 4096);
+ * assert.equal("port" in options, false); // only what the reader needs
+ * assert.equal(Object.isFrozen(options), true);
+ * ```
+ *
+ * @param room The room whose flow control pauses reading.
+ * @param config The server's options: those of {@linkcode MemberLinesOptions} are taken.
+ * @returns The options, frozen.
+ */
+export function memberLinesOptions(
+  room: Room,
+  config: Omit<MemberLinesOptions, "room">,
+): Readonly<MemberLinesOptions> {
+  const { maxLineBytes, partialLineMs, rateLimit, rateBurst, idleTimeoutMs } = config;
+  return Object.freeze({ room, maxLineBytes, partialLineMs, rateLimit, rateBurst, idleTimeoutMs });
+}
+
+/**
  * Yields a member's lines (and {@linkcode LINE_TOO_LONG} markers) until it
  * disconnects or is closed. Before each line it waits for the room to flow
  * and for the rate limit; while it waits, nothing more is read from the

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { INITIAL_READ_BYTES } from "./conn_reader.ts";
 import { Member } from "./member.ts";
-import { memberLines } from "./member_lines.ts";
+import { memberLines, memberLinesOptions } from "./member_lines.ts";
 import { Room } from "./room.ts";
 
 Deno.test("memberLines() serves every member from one shared, frozen options object", async () => {
@@ -27,4 +27,30 @@ Deno.test("memberLines() serves every member from one shared, frozen options obj
   const [first, second] = await Promise.all(runs);
   assert.deepEqual(first, ["hello 0", "world 0", long]);
   assert.deepEqual(second, ["hello 1", "world 1", long]);
+});
+
+Deno.test("memberLinesOptions() takes the reader's options from a server's, and freezes them", () => {
+  const room = new Room();
+  // A server's options carry much else, like its log: only the reader's are taken.
+  const config = {
+    port: 1234,
+    maxLineBytes: 100,
+    partialLineMs: 50,
+    rateLimit: 5,
+    rateBurst: 10,
+    idleTimeoutMs: 0,
+    log: () => {},
+  };
+  const threaded = memberLinesOptions(room, config);
+  assert.deepEqual(
+    { ...threaded },
+    { room, maxLineBytes: 100, partialLineMs: 50, rateLimit: 5, rateBurst: 10, idleTimeoutMs: 0 },
+  );
+  // The select server has no partial-line wait: it stays unset, which memberLines() reads as 0.
+  const select = memberLinesOptions(room, { maxLineBytes: 100, rateLimit: 5 });
+  assert.equal(select.partialLineMs, undefined);
+  assert.equal(Object.isFrozen(select), true);
+  assert.throws(() => {
+    (select as { rateLimit?: number }).rateLimit = 0;
+  }, TypeError);
 });
