@@ -13,7 +13,9 @@
  * lower than a Deno load generator's, in seven interleaved rounds, with a bare Deno relay
  * (`deno_relay.ts`) beside the servers; right after the steady runs, our two servers' steady
  * p99 likewise, in five. It prints select's figures over threaded's round by round.
- * It prints one table and writes `results.json` and `chart.svg` to the output folder.
+ * It prints one table, with the server's CPU per delivery and how busy this process's own
+ * thread was while it generated the load (near 100%, a latency is partly its own backlog),
+ * and writes `results.json` and `chart.svg` to the output folder.
  *
  * ```sh
  * deno task bench                               # everything, full sizes (about ten minutes)
@@ -122,6 +124,12 @@ interface RunRecord {
   serverCpuSeconds: number | null;
   /** Server CPU nanoseconds per delivery (flood deliveries included). */
   serverCpuNsPerDelivery: number | null;
+  /**
+   * How busy the load generator's own thread was from the start of sending to the end: its
+   * CPU seconds over those wall-clock seconds (1: the whole time). Near 1, the latency it
+   * measured is partly its own backlog.
+   */
+  loadGeneratorBusy: number | null;
   /** What the load generator measured. */
   load: LoadResult | null;
   /** Each round's deliveries/s and losses, in order, when the run had several. */
@@ -520,10 +528,11 @@ async function memoryMiB(pid: number): Promise<{ rss: number; peak: number } | n
   }
 }
 
-/** User plus system CPU seconds of a process. */
-async function cpuSeconds(pid: number): Promise<number | null> {
+/** User plus system CPU seconds of a process, or of one of its threads. */
+async function cpuSeconds(pid: number, thread?: number): Promise<number | null> {
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    const stat = await Deno.readTextFile(path);
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const UTIME = 11;
@@ -641,6 +650,7 @@ function emptyRecord(run: RunSpec, server: string): RunRecord {
     peakRssMiB: null,
     serverCpuSeconds: null,
     serverCpuNsPerDelivery: null,
+    loadGeneratorBusy: null,
     load: null,
   };
 }
@@ -705,13 +715,22 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
       }
     }
     let cpuAtStart: number | null = null;
+    let ownCpuAtStart: number | null = null;
+    let sendingStarted = 0;
     record.load = await runLoad({
       ...load,
       onHold: async () => {
         record.rssMiB = (await memoryMiB(serving))?.rss ?? null;
         cpuAtStart = await cpuSeconds(serving);
+        ownCpuAtStart = await cpuSeconds(Deno.pid, Deno.pid); // the main thread: the loop
+        sendingStarted = performance.now();
       },
     });
+    const ownCpuAtEnd = await cpuSeconds(Deno.pid, Deno.pid);
+    const sendingSeconds = (performance.now() - sendingStarted) / MS_PER_S;
+    if (ownCpuAtStart !== null && ownCpuAtEnd !== null && sendingSeconds > 0) {
+      record.loadGeneratorBusy = (ownCpuAtEnd - ownCpuAtStart) / sendingSeconds;
+    }
     const cpuAtEnd = await cpuSeconds(serving);
     record.peakRssMiB = (await memoryMiB(serving))?.peak ?? null;
     if (cpuAtStart !== null && cpuAtEnd !== null) {
@@ -1013,6 +1032,7 @@ function formatTable(records: RunRecord[]): string {
     "RSS MiB",
     "start ms",
     "cpu ns/d",
+    "lg busy",
   ];
   const rows = records.map((r) => {
     const load = r.load;
@@ -1027,6 +1047,7 @@ function formatTable(records: RunRecord[]): string {
       formatNumber(r.rssMiB, 1),
       formatNumber(r.startupMs, 0),
       formatNumber(r.serverCpuNsPerDelivery, 0),
+      r.loadGeneratorBusy === null ? "-" : `${Math.round(r.loadGeneratorBusy * 100)}%`,
     ];
   });
   const widths = header.map((title, i) =>
