@@ -29,7 +29,12 @@
 import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
-import { ALLOWED_TRAIL, checkedFigure, selectAgainstThreaded } from "./comparisons.ts";
+import {
+  ALLOWED_TRAIL,
+  checkedFigure,
+  type ComparedCheck,
+  selectAgainstThreaded,
+} from "./comparisons.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
 import { lostInAllRounds, type MedianBy, medianRound, type RoundFigures } from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
@@ -845,19 +850,11 @@ async function prepareServers(
 }
 
 /** A scenario measured again, by chatbench rather than `loadgen.ts`, as written to `results.json`. */
-interface CrossCheck {
-  /** The scenario. */
-  scenario: string;
-  /** The server. */
-  server: string;
+interface CrossCheck extends ComparedCheck {
   /** The load generator. */
   tool: "chatbench";
-  /** The figure the scenario is judged by. */
-  by: "p50" | "p99";
   /** The median of the rounds (see {@linkcode medianOfRuns}), if any ran. */
   result: ChatbenchResult | null;
-  /** Each round's figures, in the order they ran. */
-  rounds: ChatbenchResult[];
   /** Why a round did not run. */
   error?: string;
 }
