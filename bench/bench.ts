@@ -36,6 +36,14 @@ import {
   selectAgainstThreaded,
 } from "./comparisons.ts";
 import { type IdMode, type LoadOptions, type LoadResult, runLoad } from "./loadgen.ts";
+import {
+  busyFraction,
+  cpuSeconds,
+  ignoreGoneProcess,
+  KIB_PER_MIB,
+  memoryMiB,
+  servingPid,
+} from "./proc.ts";
 import { lostInAllRounds, type MedianBy, medianRound, type RoundFigures } from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
@@ -154,8 +162,6 @@ const OUTPUT_TAIL_BYTES = 64 * 1024;
 const OUTPUT_TAIL_LINES = 3;
 const ERROR_LINE = /error|refused|evict|timed? ?out|exception|panic|uncaught|denied/i;
 const CONSOLE_ERROR_CHARS = 300;
-const CLOCK_TICKS_PER_S = 100;
-const KIB_PER_MIB = 1024;
 const MAX_CLIENTS = 20_000;
 /**
  * `ncat --chat` announces every join to everyone and takes members in ever more slowly (28 s
@@ -373,17 +379,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/**
- * For reads of /proc and signals to processes that may have ended meanwhile (NotFound, which
- * is also how ESRCH arrives) or are not ours (PermissionDenied): anything else is thrown on.
- */
-function ignoreGoneProcess(error: unknown): void {
-  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
-    return;
-  }
-  throw error;
-}
-
 /** Runs a command to completion; `null` if it cannot be started at all. */
 async function capture(cmd: string, args: string[]): Promise<Deno.CommandOutput | null> {
   try {
@@ -454,98 +449,6 @@ async function fileTail(path: string, bytes: number): Promise<string> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return ""; // the server never wrote a line
     throw error;
-  }
-}
-
-/** Inodes of the sockets listening on `port` (IPv4 and IPv6). */
-async function listeningInodes(port: number): Promise<Set<string>> {
-  const inodes = new Set<string>();
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = await Deno.readTextFile(table);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue; // no IPv6 here
-      throw error;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 10) continue;
-      const LISTEN = "0A";
-      if (fields[3] === LISTEN && fields[1].endsWith(`:${hexPort}`)) inodes.add(fields[9]);
-    }
-  }
-  return inodes;
-}
-
-/** `pid` and its descendants, from /proc. */
-async function processTree(pid: number): Promise<number[]> {
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    try {
-      for await (const task of Deno.readDir(`/proc/${tree[i]}/task`)) {
-        const children = await Deno.readTextFile(`/proc/${tree[i]}/task/${task.name}/children`);
-        for (const child of children.trim().split(/\s+/)) if (child) tree.push(Number(child));
-      }
-    } catch (error) {
-      ignoreGoneProcess(error);
-    }
-  }
-  return tree;
-}
-
-/**
- * The process that holds the listening socket on `port`: `pid` itself or one of its
- * descendants (a wrapper may fork the real server). Falls back to `pid`.
- */
-async function servingPid(pid: number, port: number): Promise<{ pid: number; found: boolean }> {
-  const inodes = await listeningInodes(port);
-  if (inodes.size === 0) return { pid, found: false };
-  for (const candidate of await processTree(pid)) {
-    try {
-      for await (const fd of Deno.readDir(`/proc/${candidate}/fd`)) {
-        const target = await Deno.readLink(`/proc/${candidate}/fd/${fd.name}`).catch((error) => {
-          ignoreGoneProcess(error); // the descriptor closed meanwhile
-          return "";
-        });
-        const match = /^socket:\[(\d+)\]$/.exec(target);
-        if (match && inodes.has(match[1])) return { pid: candidate, found: true };
-      }
-    } catch (error) {
-      ignoreGoneProcess(error);
-    }
-  }
-  return { pid, found: false };
-}
-
-/** VmRSS and VmHWM of a process, in MiB. */
-async function memoryMiB(pid: number): Promise<{ rss: number; peak: number } | null> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-    const rss = kib("VmRSS");
-    const peak = kib("VmHWM");
-    return Number.isNaN(rss) ? null : { rss: rss / KIB_PER_MIB, peak: peak / KIB_PER_MIB };
-  } catch (error) {
-    ignoreGoneProcess(error);
-    return null;
-  }
-}
-
-/** User plus system CPU seconds of a process, or of one of its threads. */
-async function cpuSeconds(pid: number, thread?: number): Promise<number | null> {
-  try {
-    const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
-    const stat = await Deno.readTextFile(path);
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const UTIME = 11;
-    const STIME = 12;
-    return (Number(fields[UTIME]) + Number(fields[STIME])) / CLOCK_TICKS_PER_S;
-  } catch (error) {
-    ignoreGoneProcess(error);
-    return null;
   }
 }
 
@@ -733,9 +636,7 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
     });
     const ownCpuAtEnd = await cpuSeconds(Deno.pid, Deno.pid);
     const sendingSeconds = (performance.now() - sendingStarted) / MS_PER_S;
-    if (ownCpuAtStart !== null && ownCpuAtEnd !== null && sendingSeconds > 0) {
-      record.loadGeneratorBusy = (ownCpuAtEnd - ownCpuAtStart) / sendingSeconds;
-    }
+    record.loadGeneratorBusy = busyFraction(ownCpuAtStart, ownCpuAtEnd, sendingSeconds);
     const cpuAtEnd = await cpuSeconds(serving);
     record.peakRssMiB = (await memoryMiB(serving))?.peak ?? null;
     if (cpuAtStart !== null && cpuAtEnd !== null) {
