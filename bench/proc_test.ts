@@ -2,13 +2,10 @@ import assert from "node:assert/strict";
 import {
   busyFraction,
   CLOCK_TICKS_PER_S,
-  cpuSeconds,
   ignoreGoneProcess,
-  memoryMiB,
   parseCpuSeconds,
   parseListeningInodes,
   parseMemoryMiB,
-  servingPid,
 } from "./proc.ts";
 
 const linux = Deno.build.os === "linux";
