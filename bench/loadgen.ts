@@ -214,8 +214,9 @@ export interface LoadResult {
   /** Send-to-receipt latency of the deliveries. */
   latencyMs: LatencyMs;
   /**
-   * Send-to-receipt latency of the lines echoed to their own sender, as the select server
-   * does; `null` when none were.
+   * Send-to-receipt latency of the senders' lines echoed to their own sender, as the select
+   * server does; `null` when none were. A flooder's echoes are counted in `echoedToSelf` but
+   * not timed: its lines wait behind its own flood, for seconds under a rate limit.
    */
   echoLatencyMs: LatencyMs | null;
   /** Members whose connection the server closed (or broke) before the end. */
@@ -742,7 +743,7 @@ class LoadRun {
     if (at === from || at >= end || buf[at] !== SPACE) return;
     if (sender === self) {
       this.#echoedToSelf++;
-      this.#echoLatencies.add(now - sentNs);
+      if (sender < this.#senders) this.#echoLatencies.add(now - sentNs);
     } else if (sender >= this.#senders && sender < this.#senders + this.#flooders) {
       this.#floodDeliveries++;
     } else {
