@@ -45,7 +45,13 @@ import {
   memoryMiB,
   servingPid,
 } from "./proc.ts";
-import { lostInAllRounds, type MedianBy, medianRound, type RoundFigures } from "./rounds.ts";
+import {
+  lostInAllRounds,
+  type MedianBy,
+  medianRound,
+  type RoundFigures,
+  roundOrder,
+} from "./rounds.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -838,9 +844,7 @@ async function crossChecks(
       }
     }
     for (let round = 0; round < rounds; round++) {
-      const order = [...checked.keys()];
-      if (round % 2 === 1) order.reverse();
-      for (const i of order) {
+      for (const i of roundOrder(checked.length, round)) {
         const server = checked[i];
         const check = checks[i];
         if (check.error !== undefined) continue; // it failed to start, or a round failed
@@ -1023,16 +1027,13 @@ async function main(args: string[]): Promise<number> {
         return false;
       });
       const rounds: RunRecord[][] = runnable.map(() => []);
-      for (let round = 1; round <= run.rounds; round++) {
-        // Forwards, then backwards: no server always runs right after the same one.
-        const order = [...runnable.keys()];
-        if (round % 2 === 0) order.reverse();
-        for (const i of order) {
+      for (let round = 0; round < run.rounds; round++) {
+        for (const i of roundOrder(runnable.length, round)) {
           const server = runnable[i];
           const record = await measure(server, run, tempDir);
           rounds[i].push(record);
           const label = `${run.name} × ${server.name}` +
-            (run.rounds > 1 ? `, round ${round}/${run.rounds}` : "");
+            (run.rounds > 1 ? `, round ${round + 1}/${run.rounds}` : "");
           console.log(`${label}: ${describe(record)}`);
         }
       }

@@ -156,3 +156,28 @@ export function median(values: number[]): number {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
+
+/**
+ * The order in which `count` servers run in round `round` (counted from 0): forwards in
+ * even rounds, backwards in odd ones, so that no server always runs right after the same
+ * one and the machine's drift touches them alike. Paired rounds (see
+ * {@linkcode trailInPairs}) rest on it: in every round each server runs next to its
+ * neighbours in the list.
+ *
+ * @example Usage
+ * ```ts
+ * import { roundOrder } from "./rounds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(roundOrder(3, 0), [0, 1, 2]);
+ * assert.deepEqual(roundOrder(3, 1), [2, 1, 0]);
+ * ```
+ *
+ * @param count How many servers take part.
+ * @param round The round, from 0.
+ * @returns The servers' indices in running order.
+ */
+export function roundOrder(count: number, round: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return round % 2 === 0 ? order : order.reverse();
+}

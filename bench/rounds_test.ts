@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { lostInAllRounds, median, medianRound, type RoundRecord, trailInPairs } from "./rounds.ts";
+import {
+  lostInAllRounds,
+  median,
+  medianRound,
+  roundOrder,
+  type RoundRecord,
+  trailInPairs,
+} from "./rounds.ts";
 
 type Labelled = RoundRecord & { label: string };
 
@@ -67,4 +74,20 @@ Deno.test("median() takes the middle value, or the mean of the middle two, and l
   assert.deepEqual(values, [0.9, 0.1, 0.5], "not sorted in place");
   assert.equal(median([10, 2, 4, 8]), 6);
   assert.throws(() => median([]), /no values/);
+});
+
+Deno.test("roundOrder() runs forwards, then backwards, so neighbours stay neighbours", () => {
+  assert.deepEqual([0, 1, 2, 3].map((round) => roundOrder(3, round)), [
+    [0, 1, 2],
+    [2, 1, 0],
+    [0, 1, 2],
+    [2, 1, 0],
+  ]);
+  assert.deepEqual(roundOrder(1, 1), [0]);
+  assert.deepEqual(roundOrder(0, 0), []);
+  // Threaded (0) and select (1) run one right after the other in every round.
+  for (let round = 0; round < 4; round++) {
+    const order = roundOrder(4, round);
+    assert.equal(Math.abs(order.indexOf(0) - order.indexOf(1)), 1);
+  }
 });
