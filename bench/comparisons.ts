@@ -115,7 +115,7 @@ export function selectAgainstThreaded(
     const trail = trailInPairs(a, b, higherIsBetter);
     comparisons.push({ figure, ...trail, within: trail.median <= ALLOWED_TRAIL });
   };
-  for (const threaded of records.filter((r) => r.server === "threaded" && r.rounds)) {
+  for (const threaded of records.filter((r) => r.server === "threaded")) {
     const select = records.find((r) => r.server === "select" && r.run === threaded.run);
     if (!threaded.rounds || !select?.rounds) continue;
     const by = threaded.spec.medianBy;
