@@ -404,6 +404,9 @@ function firstLine(bytes: Uint8Array): string {
 /** What {@linkcode buildC} made of a C file: its version line, or why it could not. */
 type Built = { ok: true; version: string } | { ok: false; why: string };
 
+/** chatbench's binary, built once (on first need) for every cross-check of the pass. */
+type ChatbenchBuild = { binary: string; built: Promise<Built> };
+
 /**
  * Builds `../shared/bench/<file>` into `binary` with the first C compiler found, at -O2.
  * Says why not when it cannot.
@@ -787,8 +790,7 @@ async function crossChecks(
   options: CrossCheckSizes & {
     by: CrossCheck["by"];
     withRelay: boolean;
-    /** chatbench, built once for every check of the pass. */
-    chatbench: { binary: string; built: Promise<Built> };
+    chatbench: ChatbenchBuild;
     tempDir: string;
   },
 ): Promise<{ checks: CrossCheck[]; note?: string }> {
@@ -1006,7 +1008,7 @@ async function main(args: string[]): Promise<number> {
   const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
   const records: RunRecord[] = [];
   const crossChecked: CrossCheck[] = [];
-  let chatbench: { binary: string; built: Promise<Built> } | undefined;
+  let chatbench: ChatbenchBuild | undefined;
   let notes: string[] = [];
   let versions: Record<string, string> = {};
   const started = performance.now();
