@@ -27,6 +27,7 @@ import { type ServerOptions } from "../lib/server_options.ts";
 import { isDisconnect } from "../lib/errors.ts";
 import { DEFAULT_HIGH_WATER_BYTES } from "../lib/member.ts";
 import { writeAll } from "../lib/write_all.ts";
+import { parseMemoryMiB } from "../bench/proc.ts";
 
 /** Whether the faults run at full size (`FAULT_SCALE=full`) rather than CI size. */
 export const FULL_SCALE = Deno.env.get("FAULT_SCALE") === "full";
@@ -133,10 +134,9 @@ async function commandOutput(command: string, args: string[]): Promise<string> {
 /** A process's resident memory now and at its peak, in bytes, from `/proc/PID/status`. */
 export async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   // Through cat: Deno asks for --allow-all to read /proc directly.
-  const status = await commandOutput("cat", [`/proc/${pid}/status`]);
-  const kib = (field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  return { rss: kib("VmRSS") * 1024, peak: kib("VmHWM") * 1024 };
+  const memory = parseMemoryMiB(await commandOutput("cat", [`/proc/${pid}/status`]));
+  if (memory === null) throw new Error(`No memory figures for process ${pid}: is it gone?`);
+  return { rss: memory.rss * MIB, peak: memory.peak * MIB };
 }
 
 /** Values of the `tr` field of /proc/net/tcp: which timer of a socket is pending. */
