@@ -16,6 +16,8 @@ export interface RoundFigures {
   lost: number;
   /** Latency percentiles of the round, in ms, when it measured any. */
   latencyMs?: { p50: number; p99: number };
+  /** The server's launch to its first accepted connection, in ms, when it was measured. */
+  startupMs?: number;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface RoundRecord {
   load: RoundFigures | null;
   /** Each round's figures, in order, when the row stands for several rounds. */
   rounds?: RoundFigures[];
+  /** The server's start-up in this round, in ms, if it was measured. */
+  startupMs?: number | null;
 }
 
 /**
@@ -73,6 +77,7 @@ export function medianRound<R extends RoundRecord>(rounds: R[], by: MedianBy = "
       ...(record.load?.latencyMs
         ? { latencyMs: { p50: record.load.latencyMs.p50, p99: record.load.latencyMs.p99 } }
         : {}),
+      ...(typeof record.startupMs === "number" ? { startupMs: record.startupMs } : {}),
     })),
   };
 }

@@ -27,6 +27,16 @@ Deno.test("medianRound() keeps the median round by rate, with every round's figu
   assert.equal(lostInAllRounds(row), 1, "a loss in a round that is not the row still counts");
 });
 
+Deno.test("medianRound() keeps every round's start-up, not only the row's", () => {
+  const launched = (deliveriesPerSec: number, startupMs: number | null) => ({
+    ...round(deliveriesPerSec),
+    startupMs,
+  });
+  const row = medianRound([launched(4.2, 90), launched(3.6, 153), launched(4.3, null)]);
+  assert.equal(row.startupMs, 90, "the row is the median round");
+  assert.deepEqual(row.rounds?.map((round) => round.startupMs), [90, 153, undefined]);
+});
+
 Deno.test("medianRound() makes a failed round the row, and leaves a single round alone", () => {
   const failed: Labelled = { ok: false, load: null, label: "timed out" };
   assert.equal(medianRound([round(4), failed, round(5)]).label, "timed out");
