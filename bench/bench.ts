@@ -15,7 +15,9 @@
  * p99 likewise, in five. It prints select's figures over threaded's round by round.
  * It prints one table, with the server's CPU per delivery and how busy this process's own
  * thread was while it generated the load (near 100%, a latency is partly its own backlog),
- * and writes `results.json` and `chart.svg` to the output folder.
+ * then each target's verdict for our two servers ({@linkcode judgeTargets}; light p50 and
+ * steady p99 by both load generators), and writes `results.json` and `chart.svg` to the output
+ * folder.
  *
  * ```sh
  * deno task bench                               # everything, full sizes (about ten minutes)
@@ -52,6 +54,7 @@ import {
   type RoundFigures,
   roundOrder,
 } from "./rounds.ts";
+import { judgeTargets } from "./targets.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -1096,6 +1099,14 @@ async function main(args: string[]): Promise<number> {
         `${formatNumber(median, 2)} (${within ? "within" : "OVER"} ${ALLOWED_TRAIL})`,
     );
   }
+  const targets = judgeTargets(
+    { records, crossChecks: crossChecked, floods: checks, comparisons },
+    !quick,
+  );
+  for (const { server, target, measured, pass } of targets) {
+    const verdict = pass === null ? "not judged" : pass ? "pass" : "FAIL";
+    console.log(`target, ${server}: ${target}: ${measured}: ${verdict}`);
+  }
   for (const note of notes) console.log(`note: ${note}`);
   const failed = records.filter((r) => r.error !== undefined);
   for (const r of failed) {
@@ -1112,6 +1123,7 @@ async function main(args: string[]): Promise<number> {
     checks,
     crossChecks: crossChecked,
     comparisons,
+    targets,
   };
   await Deno.writeTextFile(`${outDir}/results.json`, JSON.stringify(results, null, 2) + "\n");
   await Deno.writeTextFile(

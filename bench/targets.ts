@@ -1,0 +1,230 @@
+/**
+ * The performance targets, judged in one place for each of our servers from one
+ * pass's records, so that a pass says which targets it met rather than leaving
+ * each figure to be held against its bound by hand.
+ *
+ * Light p50 and steady p99 are judged twice, by the pass's own load generator
+ * and by chatbench: the first reads the C servers' light p50 at about twice
+ * chatbench's, its own wake-up, and both verdicts are shown rather than one
+ * chosen. The flood and the select server's trail are judged where they are
+ * measured ({@linkcode floodChecks}, {@linkcode selectAgainstThreaded}) and
+ * only carried over here.
+ *
+ * @module
+ */
+
+import type { ChatbenchResult } from "./chatbench.ts";
+import { ALLOWED_TRAIL, type Comparison } from "./comparisons.ts";
+import { FLOOD_ALLOWED_RATIO, type FloodCheck } from "./flood_check.ts";
+import { lostInAllRounds, type RoundFigures, type RoundRecord } from "./rounds.ts";
+
+/** The burst's deliveries/s, as a share of `ceiling_server`'s in the same pass: at least 0.8. */
+const BURST_SHARE_OF_CEILING = 0.8;
+/** Steady p99 at most this, in ms. */
+const STEADY_P99_MS = 10;
+/** Light p50 at most this, in ms. */
+const LIGHT_P50_MS = 0.1;
+/** The run whose memory is judged: this many idle members connected. */
+const SCALE_RUN = "scale-5000";
+/** Its server RSS at most this, in MiB. */
+const SCALE_RSS_MIB = 100;
+/** Every launch of a server accepts its first connection within this, in ms. */
+const STARTUP_MS = 150;
+
+/** The servers the targets are set for. */
+const OURS = ["threaded", "select"];
+const CEILING = "ceiling";
+
+/** What {@linkcode judgeTargets} needs of a run's record. */
+export interface TargetRecord extends RoundRecord {
+  /** The run's name: `"burst"`, `"steady"`, `"light"`, `"scale-5000"`, ... */
+  run: string;
+  /** The server's name. */
+  server: string;
+  /** The median round's figures, if the run measured any. */
+  load: (RoundFigures & { latencyMs: { p50: number; p99: number } }) | null;
+  /** The server's RSS while every member was connected, in MiB. */
+  rssMiB: number | null;
+}
+
+/** What {@linkcode judgeTargets} needs of a cross-check by chatbench. */
+export interface TargetCheck {
+  /** The scenario checked: `"light"` or `"steady"`. */
+  scenario: string;
+  /** The server's name. */
+  server: string;
+  /** The median of the check's rounds, if any ran. */
+  result: Pick<ChatbenchResult, "p50Ms" | "p99Ms" | "lost"> | null;
+}
+
+/** One target's verdict for one server, as printed and written to `results.json`. */
+export interface TargetVerdict {
+  /** The server's name. */
+  server: string;
+  /** The target, in words, e.g. `"light p50 <= 0.1 ms"`. */
+  target: string;
+  /** What was measured, and by what, e.g. `"0.09 ms by chatbench"`. */
+  measured: string;
+  /** Whether the target is met; `null` when not judged (--quick, or not measured). */
+  pass: boolean | null;
+}
+
+/** Everything one pass holds that the targets are judged from. */
+export interface TargetInputs {
+  /** Every run's record (median rounds, each with its rounds). */
+  records: TargetRecord[];
+  /** The cross-checks by chatbench. */
+  crossChecks: TargetCheck[];
+  /** The flood checks. */
+  floods: FloodCheck[];
+  /** The select server against the threaded one. */
+  comparisons: Comparison[];
+}
+
+/**
+ * Every target's verdict for each of our servers that ran in the pass. A target whose run
+ * was left out of the pass (`--scenario`) reads "not measured" and is not judged; at --quick
+ * sizes nothing is judged.
+ *
+ * @example Usage
+ * ```ts
+ * import { judgeTargets } from "./targets.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const light = (server: string, p50: number) => ({
+ *   run: "light",
+ *   server,
+ *   ok: true,
+ *   load: { deliveriesPerSec: 200, lost: 0, latencyMs: { p50, p99: 0.5 } },
+ *   rssMiB: 40,
+ * });
+ * const verdicts = judgeTargets({
+ *   records: [light("threaded", 0.18)],
+ *   crossChecks: [{ scenario: "light", server: "threaded", result: { p50Ms: 0.09, p99Ms: 0.3, lost: 0 } }],
+ *   floods: [],
+ *   comparisons: [],
+ * }, true);
+ * const byLight = verdicts.filter((v) => v.target === "light p50 <= 0.1 ms");
+ * assert.deepEqual(byLight.map((v) => [v.measured, v.pass]), [
+ *   ["0.18 ms by the harness", false],
+ *   ["0.09 ms by chatbench", true],
+ * ]);
+ * ```
+ *
+ * @param inputs The pass's records and checks.
+ * @param judged Whether to judge: the half-second runs of --quick are too short for a verdict.
+ * @returns The verdicts, server by server, in a fixed order of targets.
+ */
+export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdict[] {
+  const { records, crossChecks } = inputs;
+  const verdicts: TargetVerdict[] = [];
+  for (const server of OURS) {
+    const own = records.filter((record) => record.server === server);
+    if (own.length === 0) continue;
+    const verdict = (target: string, measured: string, pass: boolean | null) =>
+      verdicts.push({ server, target, measured, pass: judged ? pass : null });
+    const notMeasured = (target: string) => verdict(target, "not measured", null);
+    const record = (run: string) => own.find((r) => r.run === run && r.ok && r.load !== null);
+    const check = (scenario: string) =>
+      crossChecks.find((c) => c.scenario === scenario && c.server === server)?.result ?? null;
+
+    const failed = own.filter((r) => !r.ok).map((r) => r.run);
+    const lost = own.reduce((sum, r) => sum + (lostInAllRounds(r) ?? 0), 0) +
+      crossChecks.filter((c) => c.server === server)
+        .reduce((sum, c) => sum + (c.result?.lost ?? 0), 0);
+    verdict(
+      "every run completes and loses nothing",
+      `${lost} lost` + (failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""),
+      lost === 0 && failed.length === 0,
+    );
+
+    const burstTarget = `burst >= ${BURST_SHARE_OF_CEILING}x the ceiling's deliveries/s`;
+    const burst = record("burst");
+    const ceiling = records.find((r) => r.run === "burst" && r.server === CEILING && r.ok);
+    if (!burst) notMeasured(burstTarget);
+    else if (!ceiling?.load) verdict(burstTarget, "no ceiling_server in this pass", null);
+    else {
+      const share = burst.load!.deliveriesPerSec / ceiling.load.deliveriesPerSec;
+      verdict(
+        burstTarget,
+        `${share.toFixed(2)}x (${perSecond(burst.load!.deliveriesPerSec)} against ` +
+          `${perSecond(ceiling.load.deliveriesPerSec)})`,
+        share >= BURST_SHARE_OF_CEILING,
+      );
+    }
+
+    for (
+      const [scenario, by, bound] of [
+        ["steady", "p99", STEADY_P99_MS],
+        ["light", "p50", LIGHT_P50_MS],
+      ] as const
+    ) {
+      const target = `${scenario} ${by} <= ${bound} ms`;
+      const harness = record(scenario)?.load?.latencyMs[by];
+      if (harness === undefined) notMeasured(target);
+      else verdict(target, `${ms(harness)} by the harness`, harness <= bound);
+      const byChatbench = check(scenario);
+      if (byChatbench) {
+        const figure = by === "p50" ? byChatbench.p50Ms : byChatbench.p99Ms;
+        verdict(target, `${ms(figure)} by chatbench`, figure <= bound);
+      }
+    }
+
+    const scaleTarget = `RSS with ${
+      SCALE_RUN.replace("scale-", "")
+    } members <= ${SCALE_RSS_MIB} MiB`;
+    const rss = record(SCALE_RUN)?.rssMiB;
+    if (rss === undefined || rss === null) notMeasured(scaleTarget);
+    else verdict(scaleTarget, `${rss.toFixed(1)} MiB`, rss <= SCALE_RSS_MIB);
+
+    const floodTarget = `others' p99 under a flood <= ${FLOOD_ALLOWED_RATIO}x without`;
+    const flood = inputs.floods.find((f) => f.server === server);
+    if (!flood) notMeasured(floodTarget);
+    else {
+      verdict(
+        floodTarget,
+        `${flood.ratio.toFixed(2)}x (${ms(flood.p99Ms)} against ${ms(flood.baselineP99Ms)}), ` +
+          `${flood.othersLost} lost`,
+        flood.pass,
+      );
+    }
+
+    const startups = own.flatMap((r) =>
+      r.rounds?.flatMap((round) => round.startupMs ?? []) ??
+        (typeof r.startupMs === "number" ? [r.startupMs] : [])
+    );
+    const startupTarget = `every start-up <= ${STARTUP_MS} ms`;
+    if (startups.length === 0) notMeasured(startupTarget);
+    else {
+      const slowest = Math.max(...startups);
+      verdict(
+        startupTarget,
+        `${Math.round(Math.min(...startups))}-${Math.round(slowest)} ms over ` +
+          `${startups.length} launches`,
+        slowest <= STARTUP_MS,
+      );
+    }
+
+    if (server === "select") {
+      const trailTarget = `within ${ALLOWED_TRAIL}x of threaded on every figure`;
+      if (inputs.comparisons.length === 0) notMeasured(trailTarget);
+      else {
+        const worst = inputs.comparisons.reduce((a, b) => b.median > a.median ? b : a);
+        verdict(
+          trailTarget,
+          `at most ${worst.median.toFixed(2)} (${worst.figure}), median of paired rounds`,
+          inputs.comparisons.every((comparison) => comparison.within),
+        );
+      }
+    }
+  }
+  return verdicts;
+}
+
+function ms(value: number): string {
+  return `${value < 1 ? value.toFixed(2) : value.toFixed(1)} ms`;
+}
+
+function perSecond(value: number): string {
+  return `${(value / 1e6).toFixed(2)}M/s`;
+}

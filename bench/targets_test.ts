@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import type { Comparison } from "./comparisons.ts";
+import type { FloodCheck } from "./flood_check.ts";
+import type { RoundFigures } from "./rounds.ts";
+import {
+  judgeTargets,
+  type TargetCheck,
+  type TargetInputs,
+  type TargetRecord,
+  type TargetVerdict,
+} from "./targets.ts";
+
+type Round = RoundFigures & { latencyMs: { p50: number; p99: number } };
+
+const round = (figures: Partial<Round> = {}): Round => ({
+  deliveriesPerSec: 200,
+  lost: 0,
+  latencyMs: { p50: 0.08, p99: 0.5 },
+  startupMs: 90,
+  ...figures,
+});
+
+/** A record whose row is its first round, carrying all of them, as medianRound() leaves it. */
+const record = (
+  run: string,
+  server: string,
+  rounds: Round[] = [round()],
+  rssMiB: number | null = 45,
+): TargetRecord => ({
+  run,
+  server,
+  ok: true,
+  load: rounds[0],
+  rounds: rounds.length > 1 ? rounds : undefined,
+  startupMs: rounds[0].startupMs ?? null,
+  rssMiB,
+});
+
+const check = (scenario: string, server: string, p50Ms: number, p99Ms: number): TargetCheck => ({
+  scenario,
+  server,
+  result: { p50Ms, p99Ms, lost: 0 },
+});
+
+const flood = (server: string, ratio: number): FloodCheck => ({
+  server,
+  check: "others' p99 with a flooder <= 2x baseline p99, none lost",
+  p99Ms: 2 * ratio,
+  baselineP99Ms: 2,
+  ratio,
+  othersLost: 0,
+  floodDeliveries: 40,
+  pass: ratio <= 2,
+});
+
+const comparison = (figure: string, median: number): Comparison => ({
+  figure,
+  ratios: [median],
+  median,
+  within: median <= 1.2,
+});
+
+/** A pass in which both servers meet every target; `change` spoils one part of it. */
+function pass(change: (inputs: TargetInputs) => void = () => {}): TargetInputs {
+  const inputs: TargetInputs = {
+    records: [
+      ...["threaded", "select", "ceiling"].map((server) =>
+        record("burst", server, [round({ deliveriesPerSec: server === "ceiling" ? 5e6 : 4.5e6 })])
+      ),
+      ...["threaded", "select"].flatMap((server) => [
+        record("steady", server, [round({ deliveriesPerSec: 5e5, latencyMs: { p50: 1, p99: 7 } })]),
+        record("light", server, [round(), round({ startupMs: 120 }), round()]),
+        record("scale-5000", server, [round()], 95),
+      ]),
+    ],
+    crossChecks: ["threaded", "select"].flatMap((server) => [
+      check("light", server, 0.09, 0.3),
+      check("steady", server, 0.7, 3),
+    ]),
+    floods: [flood("threaded", 1.4), flood("select", 1.2)],
+    comparisons: [comparison("burst deliveries/s", 0.98), comparison("light p50", 1.1)],
+  };
+  change(inputs);
+  return inputs;
+}
+
+const failing = (verdicts: TargetVerdict[]) =>
+  verdicts.filter((v) => v.pass === false).map((v) => `${v.server}: ${v.target}: ${v.measured}`);
+
+Deno.test("judgeTargets() behaviour with a pass that meets every target", () => {
+  const verdicts = judgeTargets(pass(), true);
+  assert.deepEqual(failing(verdicts), []);
+  assert.ok(verdicts.every((v) => v.pass === true), "every target judged");
+  assert.equal(verdicts.filter((v) => v.server === "threaded").length, 9);
+  assert.equal(verdicts.filter((v) => v.server === "select").length, 10, "and its trail");
+  assert.deepEqual(
+    verdicts.filter((v) => v.server === "threaded").map((v) => v.measured),
+    [
+      "0 lost",
+      "0.90x (4.50M/s against 5.00M/s)",
+      "7.0 ms by the harness",
+      "3.0 ms by chatbench",
+      "0.08 ms by the harness",
+      "0.09 ms by chatbench",
+      "95.0 MiB",
+      "1.40x (2.8 ms against 2.0 ms), 0 lost",
+      "90-120 ms over 6 launches",
+    ],
+  );
+});
+
+Deno.test("judgeTargets() behaviour with each figure just over its bound", () => {
+  const spoilt = (change: (inputs: TargetInputs) => void) =>
+    failing(judgeTargets(pass(change), true));
+  const threaded = (inputs: TargetInputs, run: string) =>
+    inputs.records.find((r) => r.run === run && r.server === "threaded")!;
+  assert.deepEqual(
+    spoilt((inputs) => threaded(inputs, "burst").load!.deliveriesPerSec = 3.95e6),
+    ["threaded: burst >= 0.8x the ceiling's deliveries/s: 0.79x (3.95M/s against 5.00M/s)"],
+  );
+  assert.deepEqual(
+    spoilt((inputs) => threaded(inputs, "steady").load!.latencyMs.p99 = 10.2),
+    ["threaded: steady p99 <= 10 ms: 10.2 ms by the harness"],
+  );
+  assert.deepEqual(
+    spoilt((inputs) => inputs.crossChecks[2].result!.p50Ms = 0.11),
+    ["select: light p50 <= 0.1 ms: 0.11 ms by chatbench"],
+    "the chatbench verdict stands apart from the harness's",
+  );
+  assert.deepEqual(
+    spoilt((inputs) => threaded(inputs, "scale-5000").rssMiB = 100.4),
+    ["threaded: RSS with 5000 members <= 100 MiB: 100.4 MiB"],
+  );
+  assert.deepEqual(
+    spoilt((inputs) => inputs.floods[1] = flood("select", 2.1)),
+    ["select: others' p99 under a flood <= 2x without: 2.10x (4.2 ms against 2.0 ms), 0 lost"],
+  );
+  assert.deepEqual(
+    spoilt((inputs) => inputs.comparisons.push(comparison("steady p99", 1.25))),
+    [
+      "select: within 1.2x of threaded on every figure: at most 1.25 (steady p99), " +
+      "median of paired rounds",
+    ],
+  );
+});
+
+Deno.test("judgeTargets() behaviour with a round that is not the row", () => {
+  const late = judgeTargets(
+    pass((inputs) => inputs.records.find((r) => r.run === "light")!.rounds![2].startupMs = 153),
+    true,
+  );
+  assert.deepEqual(failing(late), [
+    "threaded: every start-up <= 150 ms: 90-153 ms over 6 launches",
+  ], "a slow launch counts though its round is not the median");
+  const lossy = judgeTargets(
+    pass((inputs) => inputs.records.find((r) => r.run === "light")!.rounds![1].lost = 3),
+    true,
+  );
+  assert.deepEqual(failing(lossy), ["threaded: every run completes and loses nothing: 3 lost"]);
+});
+
+Deno.test("judgeTargets() behaviour with runs left out, no ceiling, and --quick", () => {
+  const lightOnly = judgeTargets(
+    pass((inputs) => {
+      inputs.records = inputs.records.filter((r) => r.run === "light" && r.server === "threaded");
+      inputs.crossChecks = [];
+      inputs.floods = [];
+      inputs.comparisons = [];
+    }),
+    true,
+  );
+  assert.deepEqual(
+    lightOnly.filter((v) => v.pass === null).map((v) => `${v.target}: ${v.measured}`),
+    [
+      "burst >= 0.8x the ceiling's deliveries/s: not measured",
+      "steady p99 <= 10 ms: not measured",
+      "RSS with 5000 members <= 100 MiB: not measured",
+      "others' p99 under a flood <= 2x without: not measured",
+    ],
+  );
+  assert.ok(lightOnly.every((v) => v.server === "threaded"), "select did not run: no verdicts");
+  const noCeiling = judgeTargets(
+    pass((inputs) => inputs.records = inputs.records.filter((r) => r.server !== "ceiling")),
+    true,
+  );
+  assert.deepEqual(
+    noCeiling.filter((v) => v.pass === null).map((v) => v.measured),
+    ["no ceiling_server in this pass", "no ceiling_server in this pass"],
+  );
+  const quick = judgeTargets(pass((inputs) => inputs.floods[0] = flood("threaded", 3)), false);
+  assert.ok(quick.every((v) => v.pass === null), "nothing is judged at --quick sizes");
+});
