@@ -24,8 +24,9 @@ const BURST_SHARE_OF_CEILING = 0.8;
 const STEADY_P99_MS = 10;
 /** Light p50 at most this, in ms. */
 const LIGHT_P50_MS = 0.1;
-/** The run whose memory is judged: this many idle members connected. */
-const SCALE_RUN = "scale-5000";
+/** The members connected in the run whose memory is judged, and that run's name. */
+const SCALE_MEMBERS = 5000;
+const SCALE_RUN = `scale-${SCALE_MEMBERS}`;
 /** Its server RSS at most this, in MiB. */
 const SCALE_RSS_MIB = 100;
 /** Every launch of a server accepts its first connection within this, in ms. */
@@ -179,9 +180,7 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
       }
     }
 
-    const scaleTarget = `RSS with ${
-      SCALE_RUN.replace("scale-", "")
-    } members <= ${SCALE_RSS_MIB} MiB`;
+    const scaleTarget = `RSS with ${SCALE_MEMBERS} members <= ${SCALE_RSS_MIB} MiB`;
     const rss = record(SCALE_RUN)?.rssMiB;
     if (rss === undefined || rss === null) notMeasured(scaleTarget);
     else verdict(scaleTarget, `${rss.toFixed(1)} MiB`, rss <= SCALE_RSS_MIB);
