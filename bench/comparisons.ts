@@ -68,11 +68,14 @@ export interface ComparedCheck {
  * assert.equal(checkedFigure(run, "p99"), 0.5);
  * ```
  *
- * @param result One chatbench run.
+ * @param result One chatbench run, or the median of several.
  * @param by Which percentile.
  * @returns That percentile, in ms.
  */
-export function checkedFigure(result: ChatbenchResult, by: ComparedCheck["by"]): number {
+export function checkedFigure(
+  result: Pick<ChatbenchResult, "p50Ms" | "p99Ms">,
+  by: ComparedCheck["by"],
+): number {
   return by === "p50" ? result.p50Ms : result.p99Ms;
 }
 

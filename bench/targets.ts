@@ -14,7 +14,7 @@
  */
 
 import type { ChatbenchResult } from "./chatbench.ts";
-import { ALLOWED_TRAIL, type Comparison } from "./comparisons.ts";
+import { ALLOWED_TRAIL, checkedFigure, type Comparison } from "./comparisons.ts";
 import { FLOOD_ALLOWED_RATIO, type FloodCheck } from "./flood_check.ts";
 import { lostInAllRounds, type RoundFigures, type RoundRecord } from "./rounds.ts";
 
@@ -171,12 +171,12 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
         const c = record(scenario, CEILING)?.load?.latencyMs[by];
         verdict(target, `${ms(harness)} by the harness${floor(c)}`, harness <= bound);
       }
-      const figure = (result: TargetCheck["result"]) =>
-        result ? (by === "p50" ? result.p50Ms : result.p99Ms) : undefined;
-      const byChatbench = figure(check(scenario));
-      if (byChatbench !== undefined) {
-        const c = figure(check(scenario, CEILING));
-        verdict(target, `${ms(byChatbench)} by chatbench${floor(c)}`, byChatbench <= bound);
+      const byChatbench = check(scenario);
+      if (byChatbench) {
+        const figure = checkedFigure(byChatbench, by);
+        const ceilingCheck = check(scenario, CEILING);
+        const c = ceilingCheck ? checkedFigure(ceilingCheck, by) : undefined;
+        verdict(target, `${ms(figure)} by chatbench${floor(c)}`, figure <= bound);
       }
     }
 
