@@ -27,6 +27,10 @@ export const ALLOWED_TRAIL = 1.2;
 export interface Comparison extends PairedTrail {
   /** The figure compared, e.g. `"steady p99"`. */
   figure: string;
+  /** The run or scenario it is of, e.g. `"steady"`. */
+  scenario: string;
+  /** What measured it: the pass's own load generator, or chatbench. */
+  tool: "harness" | "chatbench";
   /** Whether the median ratio is within {@linkcode ALLOWED_TRAIL}. */
   within: boolean;
 }
@@ -113,10 +117,15 @@ export function selectAgainstThreaded(
   crossChecks: ComparedCheck[],
 ): Comparison[] {
   const comparisons: Comparison[] = [];
-  const add = (figure: string, a: number[], b: number[], higherIsBetter: boolean) => {
+  const add = (
+    of: Pick<Comparison, "figure" | "scenario" | "tool">,
+    a: number[],
+    b: number[],
+    higherIsBetter: boolean,
+  ) => {
     if (a.length < 2 || a.length !== b.length) return;
     const trail = trailInPairs(a, b, higherIsBetter);
-    comparisons.push({ figure, ...trail, within: trail.median <= ALLOWED_TRAIL });
+    comparisons.push({ ...of, ...trail, within: trail.median <= ALLOWED_TRAIL });
   };
   for (const threaded of records.filter((r) => r.server === "threaded")) {
     const select = records.find((r) => r.server === "select" && r.run === threaded.run);
@@ -125,7 +134,11 @@ export function selectAgainstThreaded(
     const figure = (round: RoundFigures) =>
       by === "rate" ? round.deliveriesPerSec : round.latencyMs?.[by] ?? NaN;
     add(
-      `${threaded.run} ${by === "rate" ? "deliveries/s" : by}`,
+      {
+        figure: `${threaded.run} ${by === "rate" ? "deliveries/s" : by}`,
+        scenario: threaded.run,
+        tool: "harness",
+      },
       threaded.rounds.map(figure),
       select.rounds.map(figure),
       by === "rate",
@@ -137,7 +150,11 @@ export function selectAgainstThreaded(
     );
     if (!select) continue;
     add(
-      `${threaded.scenario} ${threaded.by} by chatbench`,
+      {
+        figure: `${threaded.scenario} ${threaded.by} by chatbench`,
+        scenario: threaded.scenario,
+        tool: "chatbench",
+      },
       threaded.rounds.map((round) => checkedFigure(round, threaded.by)),
       select.rounds.map((round) => checkedFigure(round, threaded.by)),
       false,

@@ -104,6 +104,11 @@ Deno.test("selectAgainstThreaded() pairs cross-checks by scenario and leaves the
     "light p50 by chatbench",
     "steady p99 by chatbench",
   ]);
+  assert.deepEqual(comparisons.map((c) => `${c.scenario} by ${c.tool}`), [
+    "steady by harness",
+    "light by chatbench",
+    "steady by chatbench",
+  ], "what targets.ts tells the tools' figures apart by");
   const [, light, steady] = comparisons;
   // Against select's light rounds, not the relay's listed before them, and by p50, not p99.
   assert.deepEqual(fixed(light.ratios), ["1.10", "1.00", "0.50"]);

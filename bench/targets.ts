@@ -4,11 +4,15 @@
  * each figure to be held against its bound by hand.
  *
  * Light p50 and steady p99 are judged twice, by the pass's own load generator
- * and by chatbench: the first reads the C servers' light p50 at about twice
- * chatbench's, its own wake-up, and both verdicts are shown rather than one
- * chosen. The flood and the select server's trail are judged where they are
- * measured ({@linkcode floodChecks}, {@linkcode selectAgainstThreaded}) and
- * only carried over here.
+ * and by chatbench. Light p50 lies near a load generator's own floor, which is
+ * what it reads for `ceiling_server`, a bare C relay, in the same pass: a tool
+ * that reads the C server at more than half the bound cannot tell a server
+ * that meets it from one that does not (it would fail the C server too), so
+ * its light figures are shown but not judged in that pass, nor counted in the
+ * select server's trail. The harness, a Deno process, reads the C server at
+ * 0.06-0.22 ms; chatbench at 0.03-0.05. The flood and the select server's
+ * trail are judged where they are measured ({@linkcode floodChecks},
+ * {@linkcode selectAgainstThreaded}) and only carried over here.
  *
  * @module
  */
@@ -24,6 +28,11 @@ const BURST_SHARE_OF_CEILING = 0.8;
 const STEADY_P99_MS = 10;
 /** Light p50 at most this, in ms. */
 const LIGHT_P50_MS = 0.1;
+/**
+ * A tool judges light p50 only in a pass where it reads `ceiling_server` within this share of
+ * the bound: the rest of the bound is all it leaves for the server's own time.
+ */
+const FLOOR_SHARE_OF_BOUND = 0.5;
 /** The members connected in the run whose memory is judged, and that run's name. */
 const SCALE_MEMBERS = 5000;
 const SCALE_RUN = `scale-${SCALE_MEMBERS}`;
@@ -99,16 +108,22 @@ export interface TargetInputs {
  *   load: { deliveriesPerSec: 200, lost: 0, latencyMs: { p50, p99: 0.5 } },
  *   rssMiB: 40,
  * });
+ * const byChatbench = (server: string, p50Ms: number) => ({
+ *   scenario: "light",
+ *   server,
+ *   result: { p50Ms, p99Ms: 0.3, lost: 0 },
+ * });
  * const verdicts = judgeTargets({
- *   records: [light("threaded", 0.18)],
- *   crossChecks: [{ scenario: "light", server: "threaded", result: { p50Ms: 0.09, p99Ms: 0.3, lost: 0 } }],
+ *   records: [light("threaded", 0.18), light("ceiling", 0.11)],
+ *   crossChecks: [byChatbench("threaded", 0.09), byChatbench("ceiling", 0.04)],
  *   floods: [],
  *   comparisons: [],
  * }, true);
  * const byLight = verdicts.filter((v) => v.target === "light p50 <= 0.1 ms");
  * assert.deepEqual(byLight.map((v) => [v.measured, v.pass]), [
- *   ["0.18 ms by the harness", false],
- *   ["0.09 ms by chatbench", true],
+ *   // The harness reads the C relay itself over half the bound: its figure is mostly its own.
+ *   ["0.18 ms by the harness (the C ceiling 0.11 ms: its floor, not judged)", null],
+ *   ["0.09 ms by chatbench (the C ceiling 0.04 ms)", true],
  * ]);
  * ```
  *
@@ -118,17 +133,26 @@ export interface TargetInputs {
  */
 export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdict[] {
   const { records, crossChecks } = inputs;
+  const record = (run: string, server: string) =>
+    records.find((r) => r.server === server && r.run === run && r.ok && r.load !== null);
+  const check = (scenario: string, server: string) =>
+    crossChecks.find((c) => c.scenario === scenario && c.server === server)?.result ?? null;
+  // Each tool's own floor at light p50: what it reads for the C relay in this pass.
+  const ceilingCheck = check("light", CEILING);
+  const lightFloor = {
+    harness: record("light", CEILING)?.load?.latencyMs.p50,
+    chatbench: ceilingCheck ? checkedFigure(ceilingCheck, "p50") : undefined,
+  };
+  const blurred = (tool: keyof typeof lightFloor) =>
+    (lightFloor[tool] ?? 0) > LIGHT_P50_MS * FLOOR_SHARE_OF_BOUND;
+
   const verdicts: TargetVerdict[] = [];
   for (const server of OURS) {
-    const own = records.filter((record) => record.server === server);
+    const own = records.filter((r) => r.server === server);
     if (own.length === 0) continue;
     const verdict = (target: string, measured: string, pass: boolean | null) =>
       verdicts.push({ server, target, measured, pass: judged ? pass : null });
     const notMeasured = (target: string) => verdict(target, "not measured", null);
-    const record = (run: string, of = server) =>
-      records.find((r) => r.server === of && r.run === run && r.ok && r.load !== null);
-    const check = (scenario: string, of = server) =>
-      crossChecks.find((c) => c.scenario === scenario && c.server === of)?.result ?? null;
 
     const failed = own.filter((r) => !r.ok).map((r) => r.run);
     const lost = own.reduce((sum, r) => sum + (lostInAllRounds(r) ?? 0), 0) +
@@ -141,7 +165,7 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
     );
 
     const burstTarget = `burst >= ${BURST_SHARE_OF_CEILING}x the ceiling's deliveries/s`;
-    const burst = record("burst");
+    const burst = record("burst", server);
     const ceiling = record("burst", CEILING);
     if (!burst) notMeasured(burstTarget);
     else if (!ceiling?.load) verdict(burstTarget, "no ceiling_server in this pass", null);
@@ -155,33 +179,33 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
       );
     }
 
-    for (
-      const [scenario, by, bound] of [
-        ["steady", "p99", STEADY_P99_MS],
-        ["light", "p50", LIGHT_P50_MS],
-      ] as const
-    ) {
-      const target = `${scenario} ${by} <= ${bound} ms`;
-      // Light p50 lies near a load generator's own floor: show what it reads for the C server.
-      const floor = (figure: number | undefined) =>
-        scenario === "light" && figure !== undefined ? ` (the C ceiling ${ms(figure)})` : "";
-      const harness = record(scenario)?.load?.latencyMs[by];
-      if (harness === undefined) notMeasured(target);
-      else {
-        const c = record(scenario, CEILING)?.load?.latencyMs[by];
-        verdict(target, `${ms(harness)} by the harness${floor(c)}`, harness <= bound);
-      }
-      const byChatbench = check(scenario);
-      if (byChatbench) {
-        const figure = checkedFigure(byChatbench, by);
-        const ceilingCheck = check(scenario, CEILING);
-        const c = ceilingCheck ? checkedFigure(ceilingCheck, by) : undefined;
-        verdict(target, `${ms(figure)} by chatbench${floor(c)}`, figure <= bound);
-      }
+    const steadyTarget = `steady p99 <= ${STEADY_P99_MS} ms`;
+    const steady = record("steady", server)?.load?.latencyMs.p99;
+    if (steady === undefined) notMeasured(steadyTarget);
+    else verdict(steadyTarget, `${ms(steady)} by the harness`, steady <= STEADY_P99_MS);
+    const steadyCheck = check("steady", server);
+    if (steadyCheck) {
+      const p99 = checkedFigure(steadyCheck, "p99");
+      verdict(steadyTarget, `${ms(p99)} by chatbench`, p99 <= STEADY_P99_MS);
     }
 
+    const lightTarget = `light p50 <= ${LIGHT_P50_MS} ms`;
+    const light = (p50: number, tool: keyof typeof lightFloor) => {
+      const floor = lightFloor[tool];
+      const by = `${ms(p50)} by ${tool === "harness" ? "the harness" : tool}`;
+      if (floor === undefined) verdict(lightTarget, by, p50 <= LIGHT_P50_MS);
+      else if (blurred(tool)) {
+        verdict(lightTarget, `${by} (the C ceiling ${ms(floor)}: its floor, not judged)`, null);
+      } else verdict(lightTarget, `${by} (the C ceiling ${ms(floor)})`, p50 <= LIGHT_P50_MS);
+    };
+    const lightByHarness = record("light", server)?.load?.latencyMs.p50;
+    if (lightByHarness === undefined) notMeasured(lightTarget);
+    else light(lightByHarness, "harness");
+    const lightCheck = check("light", server);
+    if (lightCheck) light(checkedFigure(lightCheck, "p50"), "chatbench");
+
     const scaleTarget = `RSS with ${SCALE_MEMBERS} members <= ${SCALE_RSS_MIB} MiB`;
-    const rss = record(SCALE_RUN)?.rssMiB;
+    const rss = record(SCALE_RUN, server)?.rssMiB;
     if (rss === undefined || rss === null) notMeasured(scaleTarget);
     else verdict(scaleTarget, `${rss.toFixed(1)} MiB`, rss <= SCALE_RSS_MIB);
 
@@ -215,13 +239,20 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
 
     if (server === "select") {
       const trailTarget = `within ${ALLOWED_TRAIL}x of threaded on every figure`;
-      if (inputs.comparisons.length === 0) notMeasured(trailTarget);
+      // A light figure its tool cannot resolve in this pass compares placements, not servers.
+      const unresolved = (c: Comparison) => c.scenario === "light" && blurred(c.tool);
+      const counted = inputs.comparisons.filter((c) => !unresolved(c));
+      const left = inputs.comparisons.filter(unresolved).map((c) =>
+        `${c.figure} ${c.median.toFixed(2)}`
+      );
+      if (counted.length === 0) notMeasured(trailTarget);
       else {
-        const worst = inputs.comparisons.reduce((a, b) => b.median > a.median ? b : a);
+        const worst = counted.reduce((a, b) => b.median > a.median ? b : a);
         verdict(
           trailTarget,
-          `at most ${worst.median.toFixed(2)} (${worst.figure}), median of paired rounds`,
-          inputs.comparisons.every((comparison) => comparison.within),
+          `at most ${worst.median.toFixed(2)} (${worst.figure}), median of paired rounds` +
+            (left.length > 0 ? `; not counted, below its tool's floor: ${left.join(", ")}` : ""),
+          counted.every((comparison) => comparison.within),
         );
       }
     }
