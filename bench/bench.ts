@@ -16,7 +16,8 @@
  * It prints one table, with the server's CPU per delivery and how busy this process's own
  * thread was while it generated the load (near 100%, a latency is partly its own backlog),
  * then each target's verdict for our two servers ({@linkcode judgeTargets}; light p50 and
- * steady p99 by both load generators), and writes `results.json` and `chart.svg` to the output
+ * steady p99 by both load generators) and how many targets each met
+ * ({@linkcode summarizeTargets}), and writes `results.json` and `chart.svg` to the output
  * folder.
  *
  * ```sh
@@ -54,7 +55,7 @@ import {
   type RoundFigures,
   roundOrder,
 } from "./rounds.ts";
-import { judgeTargets } from "./targets.ts";
+import { judgeTargets, summarizeTargets } from "./targets.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 
 /**
@@ -1107,6 +1108,15 @@ async function main(args: string[]): Promise<number> {
     const verdict = pass === null ? "not judged" : pass ? "pass" : "FAIL";
     console.log(`target, ${server}: ${target}: ${measured}: ${verdict}`);
   }
+  const targetSummaries = summarizeTargets(targets);
+  for (const { server, met, missed, notJudged } of targetSummaries) {
+    const total = met.length + missed.length + notJudged.length;
+    console.log(
+      `targets, ${server}: ${met.length} of ${total} met` +
+        (missed.length > 0 ? `; missed: ${missed.join("; ")}` : "") +
+        (notJudged.length > 0 ? `; not judged: ${notJudged.join("; ")}` : ""),
+    );
+  }
   for (const note of notes) console.log(`note: ${note}`);
   const failed = records.filter((r) => r.error !== undefined);
   for (const r of failed) {
@@ -1124,6 +1134,7 @@ async function main(args: string[]): Promise<number> {
     crossChecks: crossChecked,
     comparisons,
     targets,
+    targetSummaries,
   };
   await Deno.writeTextFile(`${outDir}/results.json`, JSON.stringify(results, null, 2) + "\n");
   await Deno.writeTextFile(

@@ -260,6 +260,55 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
   return verdicts;
 }
 
+/** One server's verdicts summed up by target, as printed at the end of a pass. */
+export interface TargetSummary {
+  /** The server's name. */
+  server: string;
+  /** Targets with at least one verdict, every one of which passed. */
+  met: string[];
+  /** Targets with a verdict that failed. */
+  missed: string[];
+  /** Targets with no verdict at all: not measured, or measured by no tool that could judge them. */
+  notJudged: string[];
+}
+
+/**
+ * Sums up {@linkcode judgeTargets}'s verdicts per server: a target is met when it was judged
+ * and every verdict on it passed, so one judged by two tools must pass by both, and one that
+ * no tool could judge is not counted as met.
+ *
+ * @example Usage
+ * ```ts
+ * import { summarizeTargets } from "./targets.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [threaded] = summarizeTargets([
+ *   { server: "threaded", target: "steady p99 <= 10 ms", measured: "8 ms", pass: true },
+ *   { server: "threaded", target: "steady p99 <= 10 ms", measured: "3 ms", pass: true },
+ *   { server: "threaded", target: "light p50 <= 0.1 ms", measured: "0.19 ms", pass: null },
+ * ]);
+ * assert.deepEqual(threaded.met, ["steady p99 <= 10 ms"]);
+ * assert.deepEqual(threaded.notJudged, ["light p50 <= 0.1 ms"]);
+ * ```
+ *
+ * @param verdicts The verdicts, in {@linkcode judgeTargets}'s order.
+ * @returns One summary per server, in the order the servers first appear.
+ */
+export function summarizeTargets(verdicts: TargetVerdict[]): TargetSummary[] {
+  /** Per server, per target: `null` while no verdict on it was judged, else whether all passed. */
+  const outcomes = new Map<string, Map<string, boolean | null>>();
+  for (const { server, target, pass } of verdicts) {
+    const targets = outcomes.get(server) ?? outcomes.set(server, new Map()).get(server)!;
+    const before = targets.get(target) ?? null;
+    targets.set(target, pass === null ? before : before === null ? pass : before && pass);
+  }
+  return [...outcomes].map(([server, targets]) => {
+    const where = (outcome: boolean | null) =>
+      [...targets].filter(([, o]) => o === outcome).map(([target]) => target);
+    return { server, met: where(true), missed: where(false), notJudged: where(null) };
+  });
+}
+
 function ms(value: number): string {
   return `${value < 1 ? value.toFixed(2) : value.toFixed(1)} ms`;
 }

@@ -4,6 +4,7 @@ import type { FloodCheck } from "./flood_check.ts";
 import type { RoundFigures } from "./rounds.ts";
 import {
   judgeTargets,
+  summarizeTargets,
   type TargetCheck,
   type TargetInputs,
   type TargetRecord,
@@ -239,4 +240,46 @@ Deno.test("judgeTargets() behaviour with runs left out, no ceiling, and --quick"
   );
   const quick = judgeTargets(pass((inputs) => inputs.floods[0] = flood("threaded", 3)), false);
   assert.ok(quick.every((v) => v.pass === null), "nothing is judged at --quick sizes");
+});
+
+Deno.test("summarizeTargets() behaviour with met, missed and unjudged targets", () => {
+  const all = summarizeTargets(judgeTargets(pass(), true));
+  assert.deepEqual(all.map((s) => [s.server, s.met.length, s.missed, s.notJudged]), [
+    ["threaded", 7, [], []],
+    ["select", 8, [], []],
+  ], "a target judged by two tools counts once");
+  const mixed = summarizeTargets(judgeTargets(
+    pass((inputs) => {
+      // Steady misses by the harness alone; light by chatbench is past its floor, and the
+      // harness's light verdict is the only one left.
+      inputs.records.find((r) => r.run === "steady" && r.server === "threaded")!.load!.latencyMs
+        .p99 = 10.5;
+      inputs.crossChecks.find((c) => c.server === "ceiling")!.result!.p50Ms = 0.06;
+      inputs.records.find((r) => r.run === "light" && r.server === "ceiling")!.load!.latencyMs
+        .p50 = 0.11;
+    }),
+    true,
+  ));
+  assert.deepEqual(mixed[0], {
+    server: "threaded",
+    met: [
+      "every run completes and loses nothing",
+      "burst >= 0.8x the ceiling's deliveries/s",
+      "RSS with 5000 members <= 100 MiB",
+      "others' p99 under a flood <= 2x without",
+      "every start-up <= 150 ms",
+    ],
+    missed: ["steady p99 <= 10 ms"],
+    notJudged: ["light p50 <= 0.1 ms"],
+  }, "one failing tool misses the target; no tool that can judge it leaves it unjudged");
+  const harnessOnly = summarizeTargets(judgeTargets(
+    pass((inputs) => inputs.crossChecks.find((c) => c.server === "ceiling")!.result!.p50Ms = 0.06),
+    true,
+  ));
+  assert.ok(
+    harnessOnly[0].met.includes("light p50 <= 0.1 ms"),
+    "a target one tool judged stays met when the next could not judge it",
+  );
+  const quick = summarizeTargets(judgeTargets(pass(), false));
+  assert.deepEqual(quick.map((s) => s.met.length + s.missed.length), [0, 0]);
 });
