@@ -9,8 +9,8 @@
  * that reads the C server at more than half the bound cannot tell a server
  * that meets it from one that does not (it would fail the C server too), so
  * its light figures are shown but not judged in that pass, nor counted in the
- * select server's trail. The harness, a Deno process, reads the C server at
- * 0.06-0.22 ms; chatbench at 0.03-0.05. The flood and the select server's
+ * select server's trail. The harness, a Deno process, has read the C server at
+ * 0.08-0.21 ms; chatbench at 0.04-0.06 (medians of ten passes). The flood and the select server's
  * trail are judged where they are measured ({@linkcode floodChecks},
  * {@linkcode selectAgainstThreaded}) and only carried over here.
  *
