@@ -1112,9 +1112,10 @@ async function main(args: string[]): Promise<number> {
   for (const { server, met, missed, notJudged } of targetSummaries) {
     const total = met.length + missed.length + notJudged.length;
     console.log(
-      `targets, ${server}: ${met.length} of ${total} met` +
-        (missed.length > 0 ? `; missed: ${missed.join("; ")}` : "") +
-        (notJudged.length > 0 ? `; not judged: ${notJudged.join("; ")}` : ""),
+      `targets, ${server}: ` +
+        (notJudged.length === total ? `none of ${total} judged` : `${met.length} of ${total} met` +
+          (missed.length > 0 ? `; missed: ${missed.join("; ")}` : "") +
+          (notJudged.length > 0 ? `; not judged: ${notJudged.join("; ")}` : "")),
     );
   }
   for (const note of notes) console.log(`note: ${note}`);
