@@ -10,9 +10,10 @@
  * that meets it from one that does not (it would fail the C server too), so
  * its light figures are shown but not judged in that pass, nor counted in the
  * select server's trail. The harness, a Deno process, has read the C server at
- * 0.08-0.21 ms; chatbench at 0.04-0.06 (medians of ten passes). The flood and the select server's
- * trail are judged where they are measured ({@linkcode floodChecks},
- * {@linkcode selectAgainstThreaded}) and only carried over here.
+ * 0.08-0.21 ms; chatbench at 0.04-0.06 (medians of ten passes). The flood and
+ * the select server's trail are judged where they are measured
+ * ({@linkcode floodChecks}, {@linkcode selectAgainstThreaded}) and only
+ * carried over here.
  *
  * @module
  */
