@@ -246,8 +246,10 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
       const left = inputs.comparisons.filter(unresolved).map((c) =>
         `${c.figure} ${c.median.toFixed(2)}`
       );
-      if (counted.length === 0) notMeasured(trailTarget);
-      else {
+      if (inputs.comparisons.length === 0) notMeasured(trailTarget);
+      else if (counted.length === 0) {
+        verdict(trailTarget, `only below its tool's floor: ${left.join(", ")}`, null);
+      } else {
         const worst = counted.reduce((a, b) => b.median > a.median ? b : a);
         verdict(
           trailTarget,

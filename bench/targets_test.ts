@@ -172,6 +172,18 @@ Deno.test("judgeTargets() behaviour with a tool that reads the C ceiling over ha
     "select: at most 0.98 (burst deliveries/s), median of paired rounds; " +
     "not counted, below its tool's floor: light p50 2.70: true",
   ]);
+  const lightOnly = judgeTargets(
+    pass((inputs) => {
+      slowFloor(0.11)(inputs);
+      inputs.comparisons.splice(0, 1); // the burst's
+    }),
+    true,
+  );
+  assert.deepEqual(
+    lightOnly.filter((v) => v.target.startsWith("within")).map((v) => [v.measured, v.pass]),
+    [["only below its tool's floor: light p50 2.70", null]],
+    "a trail with nothing it can count is not judged, and not called unmeasured",
+  );
   assert.deepEqual(failing(judgeTargets(pass(slowFloor(0.05)), true)), [
     "threaded: light p50 <= 0.1 ms: 0.15 ms by the harness (the C ceiling 0.05 ms)",
     "select: within 1.2x of threaded on every figure: at most 2.70 (light p50), " +
