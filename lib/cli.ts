@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { quote } from "./sanitize.ts";
 
 /** The exit status for wrong arguments, as BSD's `EX_USAGE` convention and most shells use. */
 const EXIT_USAGE = 2;
@@ -83,11 +83,20 @@ export interface ParsedCommand {
   positionals: string[];
 }
 
+/** `--help`, which every script takes. */
+const HELP: OptionSpec = { type: "boolean", short: "h", help: "Show this help and exit." };
+
 /**
- * Parses `args` against `spec`. Throws {@linkcode UsageError} on an unknown
- * option, a missing value, or the wrong number of positionals, and
- * {@linkcode HelpRequested} when `--help` is given ({@linkcode runMain}
- * prints the help).
+ * Parses `args` against `spec`: `--name VALUE`, `--name=VALUE`, `-x VALUE`
+ * for a one-letter form, switches without a value, and everything after `--`
+ * as positionals. Throws {@linkcode UsageError} on an unknown option, a
+ * missing value, a value given to a switch, or the wrong number of
+ * positionals, and {@linkcode HelpRequested} when `--help` comes before any
+ * of these ({@linkcode runMain} prints the help). A repeated option keeps its
+ * last value.
+ *
+ * The parse is by hand rather than with `node:util`'s `parseArgs`: importing
+ * that starts Deno's Node layer, a tenth of a server's start-up.
  *
  * @example Usage
  * ```ts
@@ -103,34 +112,61 @@ export interface ParsedCommand {
  * const parsed = parseCommand(["1234", "--host", "::"], spec);
  * assert.deepEqual(parsed.positionals, ["1234"]);
  * assert.equal(parsed.values.host, "::");
+ * assert.throws(() => parseCommand(["--hots", "::", "1234"], spec), /Unknown option "--hots"/);
  * ```
  */
 export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
-    help: { type: "boolean", short: "h" },
-  };
-  for (const [name, option] of Object.entries(spec.options)) {
-    options[name] = option.short
-      ? { type: option.type, short: option.short }
-      : { type: option.type };
+  const options: Record<string, OptionSpec> = { ...spec.options, help: HELP };
+  const byShort = new Map<string, string>();
+  for (const [name, option] of Object.entries(options)) {
+    if (option.short) byShort.set(`-${option.short}`, name);
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message);
-    throw error;
+  const values: Record<string, string | boolean | undefined> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    const equals = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = equals === -1 ? arg : arg.slice(0, equals);
+    const name = flag.startsWith("--") ? flag.slice(2) : byShort.get(flag);
+    if (name === undefined || !Object.hasOwn(options, name)) {
+      throw new UsageError(`Unknown option ${quote(flag)}`);
+    }
+    if (name === "help") throw new HelpRequested();
+    if (options[name].type === "boolean") {
+      if (equals !== -1) throw new UsageError(`Option ${quote(flag)} takes no value`);
+      values[name] = true;
+    } else if (equals !== -1) {
+      values[name] = arg.slice(equals + 1);
+    } else {
+      const value = args[i + 1];
+      if (value === undefined) throw new UsageError(`Option ${quote(flag)} needs a value`);
+      if (value.startsWith("-") && value !== "-") {
+        throw new UsageError(
+          `Option ${quote(flag)} needs a value, not ${
+            quote(value)
+          } (write ${flag}=${value} to mean it)`,
+        );
+      }
+      values[name] = value;
+      i++;
+    }
   }
-  const { help, ...values } = parsed.values as Record<string, string | boolean | undefined>;
-  if (help) throw new HelpRequested();
   const [min, max] = spec.positionals;
-  const count = parsed.positionals.length;
+  const count = positionals.length;
   if (count < min || count > max) {
     throw new UsageError(
-      count < min ? "Missing arguments" : `Unexpected argument "${parsed.positionals[max]}"`,
+      count < min ? "Missing arguments" : `Unexpected argument ${quote(positionals[max])}`,
     );
   }
-  return { values, positionals: parsed.positionals };
+  return { values, positionals };
 }
 
 /**
@@ -152,7 +188,7 @@ export function helpText(spec: CommandSpec): string {
     }`;
     return [flag, option.help];
   });
-  rows.push(["-h, --help", "Show this help and exit."]);
+  rows.push(["-h, --help", HELP.help]);
   const width = Math.max(...rows.map(([flag]) => flag.length));
   const lines = rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`);
   return `Usage: ${spec.usage}\n\n${spec.summary}\n\nOptions:\n${lines.join("\n")}`;
