@@ -99,8 +99,10 @@ function pair(member: Member): string {
 export function startSelectServer(options: Partial<ServerOptions> = {}): ChatServer {
   const config: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, port: DEFAULT_PORT, ...options };
   const { log } = config;
-  log("Listening...");
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
+  // The report's two lines, both after the bind: the first log starts Deno's Node layer
+  // (lib/room.ts), which a start-up need not wait for.
+  log("Listening...");
   log("Server started!");
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,

@@ -4,12 +4,12 @@
  * A busy room relays tens of thousands of lines a second, and the console
  * shows each one, as the report's server did. Writing them one `console.log`
  * at a time costs a system call and a formatting pass per line; here the
- * lines of one turn of the event loop go out in one write.
+ * lines of one turn of the event loop go out in one write, at the end of the
+ * turn (the global `setImmediate`; see lib/room.ts for why not `node:timers`).
  *
  * @module
  */
 
-import { setImmediate } from "node:timers";
 import { writeAllSync } from "./write_all.ts";
 
 /** Flush at once past this many buffered bytes, so the buffer stays small. */

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { setImmediate } from "node:timers";
 import { fakeConn } from "../tests/fake_conn.ts";
 import { LineLog } from "./console_log.ts";
 import { Member } from "./member.ts";

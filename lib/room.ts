@@ -17,8 +17,11 @@
  * @module
  */
 
-import { setImmediate } from "node:timers";
 import { type Member } from "./member.ts";
+
+// The end of the turn comes from the global `setImmediate`, not one imported from
+// `node:timers`: Deno loads its Node layer for either, but for the global only when it
+// is first called, after the server listens, rather than in every start-up.
 
 const encoder = new TextEncoder();
 const LF = 0x0a;
