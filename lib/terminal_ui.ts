@@ -182,13 +182,14 @@ export function isInteractive(
   return stdin.isTerminal() && stdout.isTerminal();
 }
 
-/** `Deno.consoleSize()`, or the default size when there is no console to measure. */
+/**
+ * `Deno.consoleSize()`, or the default size when there is no console to measure: it measures
+ * the first of stdin, stdout and stderr that is a terminal, and throws a plain `Error` when
+ * none is, an error no `catch` could tell apart from others.
+ */
 function consoleSize(): TerminalSize {
-  try {
-    return Deno.consoleSize();
-  } catch {
-    return DEFAULT_SIZE;
-  }
+  const streams = [Deno.stdin, Deno.stdout, Deno.stderr];
+  return streams.some((stream) => stream.isTerminal()) ? Deno.consoleSize() : DEFAULT_SIZE;
 }
 
 /**
