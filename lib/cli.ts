@@ -149,10 +149,9 @@ export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
       const value = args[i + 1];
       if (value === undefined) throw new UsageError(`Option ${quote(flag)} needs a value`);
       if (value.startsWith("-") && value !== "-") {
+        const meant = quote(`${flag}=${value}`);
         throw new UsageError(
-          `Option ${quote(flag)} needs a value, not ${
-            quote(value)
-          } (write ${flag}=${value} to mean it)`,
+          `Option ${quote(flag)} needs a value, not ${quote(value)}; ${meant} gives it`,
         );
       }
       values[name] = value;

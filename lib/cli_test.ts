@@ -65,7 +65,7 @@ Deno.test("parseCommand() refuses a missing value and a value given to a switch"
   });
   assert.throws(() => parseCommand(["p", "-n"], SPEC), { message: 'Option "-n" needs a value' });
   assert.throws(() => parseCommand(["--name", "--host", "h", "p"], SPEC), {
-    message: 'Option "--name" needs a value, not "--host" (write --name=--host to mean it)',
+    message: 'Option "--name" needs a value, not "--host"; "--name=--host" gives it',
   });
   assert.throws(() => parseCommand(["--no-color=yes", "p"], SPEC), {
     message: 'Option "--no-color" takes no value',
