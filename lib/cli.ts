@@ -96,7 +96,7 @@ const HELP: OptionSpec = { type: "boolean", short: "h", help: "Show this help an
  * last value.
  *
  * The parse is by hand rather than with `node:util`'s `parseArgs`: importing
- * that starts Deno's Node layer, a tenth of a server's start-up.
+ * that starts Deno's Node layer before the server binds (tests/startup_test.ts).
  *
  * @example Usage
  * ```ts

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { SCRIPTS } from "../scripts/compile.ts";
+import { freePort } from "./faults_kit.ts";
 import { FLAVORS } from "./flavors.ts";
 
 /** The specifiers of the modules `script` imports, directly or not, as `deno info` lists them. */
@@ -45,9 +46,7 @@ function isBound(port: number): boolean {
 
 for (const flavor of FLAVORS) {
   Deno.test(`${flavor.name}: binds before its first log line, whose flush starts the Node layer`, async () => {
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = probe.addr;
-    probe.close();
+    const port = freePort();
     const boundAtEachLine: boolean[] = [];
     const server = flavor.start({ port, log: () => boundAtEachLine.push(isBound(port)) });
     await server.shutdown();
