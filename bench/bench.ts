@@ -154,6 +154,8 @@ interface RunRecord {
    * measured is partly its own backlog.
    */
   loadGeneratorBusy: number | null;
+  /** Deliveries of the warm-up that ran before the measured load and is not in it; null without one. */
+  warmUpDeliveries: number | null;
   /** What the load generator measured. */
   load: LoadResult | null;
   /** Each round's deliveries/s and losses, in order, when the run had several. */
@@ -573,6 +575,7 @@ function emptyRecord(run: RunSpec, server: string): RunRecord {
     serverCpuSeconds: null,
     serverCpuNsPerDelivery: null,
     loadGeneratorBusy: null,
+    warmUpDeliveries: null,
     load: null,
   };
 }
@@ -635,6 +638,7 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
             (warmUp.timedOut ? ` and timed out after ${run.timeoutMs} ms` : ""),
         );
       }
+      record.warmUpDeliveries = warmUp.deliveries;
     }
     let cpuAtStart: number | null = null;
     let ownCpuAtStart: number | null = null;

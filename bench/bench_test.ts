@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+
+const BENCH = new URL("./bench.ts", import.meta.url).pathname;
+
+interface LightRecord {
+  server: string;
+  ok: boolean;
+  spec: { members: number; senders: number; messages: number; warmUpMessages: number };
+  warmUpDeliveries: number | null;
+  load: { deliveries: number; expected: number; lost: number };
+}
+
+Deno.test("bench.ts light: a Deno server is warmed up first, and the warm-up is not counted", async () => {
+  const out = await Deno.makeTempDir({ prefix: "bench_test_" });
+  try {
+    const args = ["--quick", "--scenario", "light", "--server", "threaded", "--out", out];
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", BENCH, ...args],
+      stdin: "null",
+    }).output();
+    const decoder = new TextDecoder();
+    assert.equal(code, 0, decoder.decode(stdout) + decoder.decode(stderr));
+
+    const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+    const light = (results.runs as LightRecord[]).find((run) => run.server === "threaded");
+    assert.ok(light?.ok, "the light run completed");
+    const { members, senders, messages, warmUpMessages } = light.spec;
+    assert.ok(warmUpMessages > 0, "the light run asks for a warm-up");
+    const perMessage = senders * (members - 1);
+    assert.equal(light.warmUpDeliveries, warmUpMessages * perMessage, "the warm-up ran in full");
+    assert.equal(light.load.expected, messages * perMessage);
+    assert.equal(light.load.deliveries, light.load.expected, "only the measured lines counted");
+    assert.equal(light.load.lost, 0);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
