@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-const BENCH = new URL("./bench.ts", import.meta.url).pathname;
+const BENCH = decodeURIComponent(new URL("./bench.ts", import.meta.url).pathname);
 
 interface LightRecord {
   server: string;
