@@ -29,7 +29,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
 import {
@@ -57,6 +56,8 @@ import {
 } from "./rounds.ts";
 import { judgeTargets, summarizeTargets } from "./targets.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
+import { type CommandSpec, parseCommand, runMain, UsageError } from "../lib/cli.ts";
+import { quote } from "../lib/sanitize.ts";
 
 /**
  * One measured run: a row of the table, before the server column. The load fields are
@@ -256,6 +257,8 @@ const QUICK: Sizes = {
 const SCENARIOS = ["burst", "steady", "light", "flood", "scale"] as const;
 /** The servers in the order they run within a scenario. */
 const SERVERS = ["threaded", "select", "ncat", "ceiling"] as const;
+type Scenario = typeof SCENARIOS[number];
+type ServerName = typeof SERVERS[number];
 
 /** Messages per sender for `seconds` of a paced load of `rate` in all; at least one. */
 function messagesEach(rate: number, seconds: number, senders: number): number {
@@ -306,7 +309,7 @@ function paced(
  * @param quick Whether to use the tiny sizes.
  * @returns One spec per table row.
  */
-function runsOf(scenario: string, quick: boolean): RunSpec[] {
+function runsOf(scenario: Scenario, quick: boolean): RunSpec[] {
   const sizes = quick ? QUICK : FULL;
   switch (scenario) {
     case "burst": {
@@ -375,10 +378,6 @@ function runsOf(scenario: string, quick: boolean): RunSpec[] {
         }),
       ];
     }
-    default:
-      throw new RangeError(
-        `Unknown scenario "${scenario}": expected one of ${SCENARIOS.join(", ")}`,
-      );
   }
 }
 
@@ -686,7 +685,7 @@ async function measure(server: ServerSpec, run: RunSpec, tempDir: string): Promi
 
 /** A note per server that cannot run here, and the specs of those that can. */
 async function prepareServers(
-  names: string[],
+  names: ServerName[],
   tempDir: string,
 ): Promise<{ servers: ServerSpec[]; notes: string[]; versions: Record<string, string> }> {
   const servers: ServerSpec[] = [];
@@ -761,8 +760,6 @@ async function prepareServers(
         });
         break;
       }
-      default:
-        throw new RangeError(`Unknown server "${name}": expected one of ${SERVERS.join(", ")}`);
     }
   }
   return { servers, notes, versions };
@@ -981,37 +978,52 @@ function chartRows(records: RunRecord[]): ChartRow[] {
   }));
 }
 
-function splitList(value: string | undefined, all: readonly string[]): string[] {
-  if (value === undefined || value === "" || value === "all") return [...all];
-  return value.split(",").map((item) => item.trim()).filter((item) => item);
+/** The items of a comma list of `what`s, each one of `all`; no list or "all" gives every one. */
+function splitList<T extends string>(
+  value: string | boolean | undefined,
+  all: readonly T[],
+  what: string,
+): T[] {
+  if (typeof value !== "string" || value === "" || value === "all") return [...all];
+  const items = value.split(",").map((item) => item.trim()).filter((item) => item);
+  return items.map((item) => {
+    const known = all.find((name) => name === item);
+    if (known !== undefined) return known;
+    throw new UsageError(`Unknown ${what} ${quote(item)}: expected one of ${all.join(", ")}`);
+  });
 }
 
-const USAGE = `usage: deno task bench [--scenario LIST] [--server LIST] [--quick] [--out DIR]
-  --scenario LIST  comma list of ${SCENARIOS.join(", ")} (default all)
-  --server LIST    comma list of ${SERVERS.join(", ")} (default all)
-  --quick          tiny sizes, well under a minute
-  --out DIR        where results.json and chart.svg go (default bench/results)`;
+const COMMAND: CommandSpec = {
+  usage: "deno task bench [options]",
+  summary: "Runs each scenario against each server and writes results.json and chart.svg.",
+  options: {
+    scenario: {
+      type: "string",
+      arg: "LIST",
+      help: `Comma list of ${SCENARIOS.join(", ")} (default all).`,
+    },
+    server: {
+      type: "string",
+      arg: "LIST",
+      help: `Comma list of ${SERVERS.join(", ")} (default all).`,
+    },
+    quick: { type: "boolean", help: "Tiny sizes, well under a minute." },
+    out: {
+      type: "string",
+      arg: "DIR",
+      help: "Where results.json and chart.svg go (default bench/results).",
+    },
+  },
+  positionals: [0, 0],
+};
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      scenario: { type: "string" },
-      server: { type: "string" },
-      quick: { type: "boolean" },
-      out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const quick = values.quick ?? false;
-  const scenarios = splitList(values.scenario, SCENARIOS);
+  const { values } = parseCommand(args, COMMAND);
+  const quick = values.quick === true;
+  const scenarios = splitList(values.scenario, SCENARIOS, "scenario");
   const runs = scenarios.flatMap((scenario) => runsOf(scenario, quick));
-  const serverNames = splitList(values.server, SERVERS);
-  const outDir = values.out ?? DEFAULT_OUT;
+  const serverNames = splitList(values.server, SERVERS, "server");
+  const outDir = typeof values.out === "string" ? values.out : DEFAULT_OUT;
 
   const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
   const records: RunRecord[] = [];
@@ -1158,11 +1170,4 @@ function unlessNotFound(error: unknown): void {
   if (!(error instanceof Deno.errors.NotFound)) throw error;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) runMain(main, COMMAND);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 
 const BENCH = decodeURIComponent(new URL("./bench.ts", import.meta.url).pathname);
+const LOADGEN = decodeURIComponent(new URL("./loadgen.ts", import.meta.url).pathname);
+const COMPILE = decodeURIComponent(new URL("../scripts/compile.ts", import.meta.url).pathname);
 
 interface LightRecord {
   server: string;
@@ -33,5 +35,28 @@ Deno.test("bench.ts light: a Deno server is warmed up first, and the warm-up is 
     assert.equal(light.load.lost, 0);
   } finally {
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("bench.ts, loadgen.ts, compile.ts: a wrong argument is quoted, with the usage, exit 2", async () => {
+  const cases: [script: string, args: string[], message: string][] = [
+    [BENCH, ["--scenario", "burst,storm"], 'Unknown scenario "storm": expected one of burst,'],
+    [BENCH, ["--server", "nginx"], 'Unknown server "nginx": expected one of threaded,'],
+    [BENCH, ["--bogus"], 'Unknown option "--bogus"'],
+    [LOADGEN, ["--members", "5"], 'Option "--port" is required'],
+    [LOADGEN, ["--port", "1", "--rate", "fast"], 'Invalid --rate "fast": expected a whole number'],
+    [COMPILE, ["dist"], 'Unexpected argument "dist"'],
+  ];
+  const decoder = new TextDecoder();
+  for (const [script, args, message] of cases) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args],
+      stdin: "null",
+    }).output();
+    const [first, usage] = decoder.decode(stderr).split("\n");
+    assert.ok(first.startsWith(message), `${args.join(" ")}: ${first}`);
+    assert.match(usage, /^Usage: /);
+    assert.equal(code, 2);
+    assert.equal(decoder.decode(stdout), "", "nothing ran");
   }
 });

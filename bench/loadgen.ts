@@ -34,7 +34,14 @@
  */
 
 import { setImmediate } from "node:timers";
-import { parseArgs } from "node:util";
+import {
+  type CommandSpec,
+  parseCommand,
+  parseInteger,
+  parsePort,
+  runMain,
+  UsageError,
+} from "../lib/cli.ts";
 import { isDisconnect } from "../lib/errors.ts";
 import { writeAll } from "../lib/write_all.ts";
 
@@ -1040,92 +1047,79 @@ export function formatResult(result: LoadResult): string {
   ].join("\n");
 }
 
-const USAGE = `usage: deno run -A bench/loadgen.ts --port PORT [options]
-  --host HOST            server address (default ${DEFAULT_HOSTNAME})
-  --port PORT            server port (required)
-  --members N            connections, one member each (default 100)
-  --messages M           messages per sender (default 300)
-  --rate R               aggregate messages/s, 0 = as fast as possible (default 0)
-  --size BYTES           bytes per line, newline included (default ${DEFAULT_SIZE})
-  --senders S            how many members send, the first ones (default all)
-  --flooders F           members after the senders that flood (default 0)
-  --noid                 do not send "u<index>" first (default: send it)
-  --wave N               members connected per barrier (default ${DEFAULT_CONNECT_WAVE}; under the
-                         server's listen backlog)
-  --ready-timeout-ms MS  longest wait for every member to get the barrier line
-  --hold-ms MS           wait once all are ready (default 500 + 0.2 per member)
-  --drain-ms MS          stop after this long with nothing new (default ${DEFAULT_DRAIN_MS})
-  --timeout-ms MS        give up on the run after this long (default ${DEFAULT_TIMEOUT_MS})
-  --chunk-bytes BYTES    bytes of lines per write when bursting (default ${DEFAULT_BURST_CHUNK_BYTES})
-  --window W             burst messages in flight over all senders, 0 = no limit
-                         (default ${DEFAULT_BURST_WINDOW_PER_SENDER} per sender)`;
+/** A number option's name, its value's name in the help, and its one line of help. */
+const NUMBER_OPTIONS: [name: string, arg: string, help: string][] = [
+  ["port", "PORT", "Server port (required)."],
+  ["members", "N", "Connections, one member each (default 100)."],
+  ["messages", "M", "Messages per sender (default 300)."],
+  ["rate", "R", "Aggregate messages/s, 0 = as fast as possible (default 0)."],
+  ["size", "BYTES", `Bytes per line, newline included (default ${DEFAULT_SIZE}).`],
+  ["senders", "S", "How many members send, the first ones (default all)."],
+  ["flooders", "F", "Members after the senders that flood (default 0)."],
+  [
+    "wave",
+    "N",
+    `Members connected per barrier, under the listen backlog (default ${DEFAULT_CONNECT_WAVE}).`,
+  ],
+  ["ready-timeout-ms", "MS", "Longest wait for every member to get the barrier line."],
+  ["hold-ms", "MS", "Wait once all are ready (default 500 + 0.2 per member)."],
+  ["drain-ms", "MS", `Stop after this long with nothing new (default ${DEFAULT_DRAIN_MS}).`],
+  ["timeout-ms", "MS", `Give up on the run after this long (default ${DEFAULT_TIMEOUT_MS}).`],
+  [
+    "chunk-bytes",
+    "BYTES",
+    `Bytes of lines per write when bursting (default ${DEFAULT_BURST_CHUNK_BYTES}).`,
+  ],
+  [
+    "window",
+    "W",
+    "Burst messages in flight over all senders, 0 = no limit " +
+    `(default ${DEFAULT_BURST_WINDOW_PER_SENDER} per sender).`,
+  ],
+];
 
-function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw === "" || Number.isNaN(value)) {
-    throw new TypeError(`Flag --${name} must be a number: got "${raw}"`);
-  }
-  return value;
-}
+const COMMAND: CommandSpec = {
+  usage: "deno run -A bench/loadgen.ts --port PORT [options]",
+  summary: "Drives a line-based chat server and prints deliveries/s, losses and latency.",
+  options: {
+    host: { type: "string", arg: "HOST", help: `Server address (default ${DEFAULT_HOSTNAME}).` },
+    ...Object.fromEntries(
+      NUMBER_OPTIONS.map(([name, arg, help]) => [name, { type: "string", arg, help }]),
+    ),
+    noid: { type: "boolean", help: 'Do not send "u<index>" first (default: send it).' },
+  },
+  positionals: [0, 0],
+};
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      members: { type: "string" },
-      messages: { type: "string" },
-      rate: { type: "string" },
-      size: { type: "string" },
-      senders: { type: "string" },
-      flooders: { type: "string" },
-      noid: { type: "boolean" },
-      "hold-ms": { type: "string" },
-      "ready-timeout-ms": { type: "string" },
-      wave: { type: "string" },
-      "drain-ms": { type: "string" },
-      "timeout-ms": { type: "string" },
-      "chunk-bytes": { type: "string" },
-      window: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const port = numberFlag(values, "port");
-  if (values.help || port === undefined) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
+  const { values } = parseCommand(args, COMMAND);
+  const number = (name: string): number | undefined => {
+    const text = values[name];
+    return typeof text === "string" ? parseInteger(text, `--${name}`) : undefined;
+  };
+  if (typeof values.port !== "string") throw new UsageError('Option "--port" is required');
+  const port = parsePort(values.port);
   const result = await runLoad({
-    hostname: values.host,
+    hostname: typeof values.host === "string" ? values.host : undefined,
     port,
-    members: numberFlag(values, "members") ?? 100,
-    messages: numberFlag(values, "messages") ?? 300,
-    rate: numberFlag(values, "rate"),
-    size: numberFlag(values, "size"),
-    senders: numberFlag(values, "senders"),
-    flooders: numberFlag(values, "flooders"),
-    idMode: values.noid ? "noid" : "id",
-    holdMs: numberFlag(values, "hold-ms"),
-    readyTimeoutMs: numberFlag(values, "ready-timeout-ms"),
-    connectWave: numberFlag(values, "wave"),
-    drainMs: numberFlag(values, "drain-ms"),
-    timeoutMs: numberFlag(values, "timeout-ms"),
-    burstChunkBytes: numberFlag(values, "chunk-bytes"),
-    burstWindow: numberFlag(values, "window"),
+    members: number("members") ?? 100,
+    messages: number("messages") ?? 300,
+    rate: number("rate"),
+    size: number("size"),
+    senders: number("senders"),
+    flooders: number("flooders"),
+    idMode: values.noid === true ? "noid" : "id",
+    holdMs: number("hold-ms"),
+    readyTimeoutMs: number("ready-timeout-ms"),
+    connectWave: number("wave"),
+    drainMs: number("drain-ms"),
+    timeoutMs: number("timeout-ms"),
+    burstChunkBytes: number("chunk-bytes"),
+    burstWindow: number("window"),
     onHold: ({ members }) => console.log(`connected=${members}`),
   });
   console.log(formatResult(result));
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(`loadgen: ${(error as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) runMain(main, COMMAND);

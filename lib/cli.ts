@@ -1,7 +1,8 @@
 /**
- * The command line shared by the four scripts: options, usage and help,
- * numbers that must be numbers, and one clear line instead of a stack trace
- * when the network says no.
+ * The command line shared by the four scripts and the tools (the bench, its
+ * load generator, the compile script): options, usage and help, numbers that
+ * must be numbers, and one clear line instead of a stack trace when the
+ * network says no.
  *
  * @module
  */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { type CommandSpec, FatalError, parseCommand, runMain } from "../lib/cli.ts";
 
 /**
  * The scripts that become binaries, one each, all compiled with `--allow-net` alone.
@@ -45,7 +45,8 @@ export async function taskV8Flags(script: string): Promise<string[]> {
 
 /**
  * Compiles each of `scripts` into `outDir`, named after the script without
- * `.ts`. Returns the binaries' paths; throws with deno's own message on failure.
+ * `.ts`. Returns the binaries' paths; throws a {@linkcode FatalError} with
+ * deno's own message on failure.
  *
  * @example Usage
  * ```ts ignore
@@ -77,19 +78,27 @@ export async function compileAll(outDir: string, scripts: string[] = SCRIPTS): P
       const hint = /dl\.deno\.land|denort|error sending request/.test(message)
         ? "\nHint: deno compile could not get its runtime (denort); point DENORT_BIN at one."
         : "";
-      throw new Error(`Cannot compile "${script}":\n${message}${hint}`);
+      throw new FatalError(`Cannot compile "${script}":\n${message}${hint}`);
     }
     binaries.push(output);
   }
   return binaries;
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { out: { type: "string" } } });
-  try {
-    for (const binary of await compileAll(values.out ?? "dist")) console.log(binary);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
+const COMMAND: CommandSpec = {
+  usage: "deno task compile [--out DIR]",
+  summary: "Compiles server.ts, client.ts, select_server.ts and select_client.ts into binaries.",
+  options: {
+    out: { type: "string", arg: "DIR", help: "Where the binaries go (default dist)." },
+  },
+  positionals: [0, 0],
+};
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseCommand(args, COMMAND);
+  const outDir = typeof values.out === "string" ? values.out : "dist";
+  for (const binary of await compileAll(outDir)) console.log(binary);
+  return 0;
 }
+
+if (import.meta.main) runMain(main, COMMAND);
