@@ -32,6 +32,7 @@ import {
   FLUSH_ON_CLOSE_MS,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
+  SHUTTING_DOWN,
 } from "./lib/chat_server.ts";
 import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
@@ -164,7 +165,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           });
           member.name = member.address; // ip:port, [ip]:port for IPv6
           const refusal = stopping
-            ? "Server is shutting down"
+            ? SHUTTING_DOWN
             : admission.admit(event.conn.remoteAddr.hostname);
           if (refusal) {
             log(`Refused (${pair(member)}): ${refusal}`);

@@ -21,6 +21,7 @@ import {
   FLUSH_ON_CLOSE_MS,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
+  SHUTTING_DOWN,
 } from "./lib/chat_server.ts";
 import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { Deadlines } from "./lib/deadlines.ts";
@@ -84,6 +85,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const lineOptions = memberLinesOptions(room, config);
   /** Each connection's task, which removes itself when it ends (no extra promise per connection). */
   const tasks = new Map<Deno.TcpConn, Promise<void>>();
+  /** Connections let in that have not yet given their ID: a shutdown must close them too. */
+  const greeting = new Set<Member>();
   let closing = false;
 
   async function acceptLoop(): Promise<void> {
@@ -102,7 +105,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     const ip = conn.remoteAddr.hostname;
     let placeTaken = false;
     try {
-      const refusal = closing ? "Server is shutting down" : admission.admit(ip);
+      const refusal = closing ? SHUTTING_DOWN : admission.admit(ip);
       if (refusal) {
         log(`Refused ${member.address}: ${refusal}`);
         member.sendLine(`Error: ${refusal}`);
@@ -110,7 +113,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       }
       placeTaken = true;
       const lines = memberLines(member, lineOptions);
-      const refused = await handshake(member, lines);
+      greeting.add(member);
+      const refused = await handshake(member, lines).finally(() => greeting.delete(member));
       if (refused !== undefined) {
         // Free the place at once; the goodbye may linger a moment.
         log(`Refused ${member.address}: ${sanitize(refused)}`);
@@ -152,6 +156,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     handshakes.cancel(member);
     if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
     if (first.done) return undefined;
+    if (closing) return SHUTTING_DOWN;
     if (first.value === LINE_TOO_LONG) return "ID is too long";
     const id = first.value.trim();
     const error = idError(id) ??
@@ -235,7 +240,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       listener.close();
       await accepting;
       for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);
-      await Promise.all([...room].map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
+      for (const member of greeting) member.sendLine(SHUTDOWN_NOTICE);
+      const leaving = [...room, ...greeting];
+      await Promise.all(leaving.map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
       await Promise.all(tasks.values());
     },
   };

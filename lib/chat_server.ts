@@ -27,6 +27,20 @@ import { untilSignal } from "./signals.ts";
 export const SHUTDOWN_NOTICE = "Server: shutting down";
 
 /**
+ * Why a connection is refused once the server has begun to shut down.
+ *
+ * @example Usage
+ * ```ts
+ * import { SHUTTING_DOWN } from "./chat_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A latecomer reads "Error: Server is shutting down", then the close.
+ * assert.equal(`Error: ${SHUTTING_DOWN}`, "Error: Server is shutting down");
+ * ```
+ */
+export const SHUTTING_DOWN = "Server is shutting down";
+
+/**
  * How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms.
  *
  * @example Usage

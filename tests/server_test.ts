@@ -201,3 +201,23 @@ Deno.test("ChatServer.shutdown() tells every member, closes them, and frees the 
   assert.equal(again.addr.port, port);
   await again.shutdown();
 });
+
+Deno.test("ChatServer.shutdown() closes connections that have not sent their ID, and lets none in", async () => {
+  const log: string[] = [];
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: (line) => log.push(line) });
+  const port = server.addr.port;
+  const silent = await LineClient.connect(port); // would wait out the 10 s handshake timeout
+  const late = await LineClient.connect(port);
+  const [member] = await joinAll(port, ["member"]); // accepted after both: they are in
+  await member.expect(/^Server: welcome/);
+  const done = server.shutdown();
+  await late.send("late"); // its ID arrives after the shutdown began
+  for (const client of [silent, late, member]) {
+    await client.expect("Server: shutting down");
+    await client.expectClose();
+  }
+  await done;
+  assert.ok(!late.lines.some((line) => line.startsWith("Server: welcome")), "late was not let in");
+  assert.ok(!log.some((line) => line.startsWith("late ")), log.join("\n"));
+  await closeAll([silent, late, member]);
+});
