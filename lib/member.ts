@@ -411,7 +411,8 @@ export class Member {
   /**
    * Closes gracefully, for a last error line or a shutdown notice: lets the
    * queue drain (see {@linkcode Member.flush}), sends FIN, and lingers up to
-   * {@linkcode LINGER_MS} for the peer to close too before closing. Closing
+   * {@linkcode LINGER_MS} for the peer to close too before closing (at
+   * once if the queue stalled: the peer is not reading). Closing
    * at once would make the kernel answer the peer's unread data with a reset,
    * which can destroy the last line before the peer reads it. Nothing more is
    * queued meanwhile.
@@ -439,7 +440,9 @@ export class Member {
     this.#closeReason = reason;
     this.#ended = Promise.withResolvers(); // resolved by close(), whenever it comes
     await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
-    if (!this.#closed) {
+    // A write still pending means the peer stopped reading: the last line cannot reach it, and
+    // Deno's closeWrite() would wait for that write, which is forever.
+    if (!this.#closed && !this.#writing) {
       try {
         await this.conn.closeWrite();
       } catch (error) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fakeConn } from "../tests/fake_conn.ts";
+import { WAIT_MS } from "../tests/line_client.ts";
 import { encodeLine, LINGER_MS, Member } from "./member.ts";
 
 /** A connection that takes at most `most` bytes per write, as a full socket buffer does. */
@@ -84,6 +85,22 @@ Deno.test("Member.closeAfterFlush() stops lingering once the member is closed", 
   await member.closeAfterFlush(1000, "done");
   assert.ok(performance.now() - started < LINGER_MS, "no linger after the close");
   assert.equal(member.closeReason, "done");
+});
+
+Deno.test("Member.closeAfterFlush() closes at once when the peer stopped reading", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using _peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }); // reads nothing
+  const member = new Member(await listener.accept(), { name: "bob" });
+  member.send(new Uint8Array(32 << 20)); // far more than the kernel's buffers take: a write stays pending
+  member.sendLine("Server: shutting down");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    member.closeAfterFlush(50).then(() => "closed"),
+    new Promise((resolve) => timer = setTimeout(() => resolve("still open"), WAIT_MS)),
+  ]);
+  clearTimeout(timer);
+  assert.equal(outcome, "closed");
+  assert.equal(member.closed, true);
 });
 
 Deno.test("Member.sendLater() waits, unless a send() or sendNow() meanwhile takes its bytes along", async () => {
