@@ -23,7 +23,14 @@ import {
   SHUTDOWN_NOTICE,
   SHUTTING_DOWN,
 } from "./lib/chat_server.ts";
-import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
+import {
+  type CommandSpec,
+  MAX_DELAY_MS,
+  parseCommand,
+  parseInteger,
+  parsePort,
+  runMain,
+} from "./lib/cli.ts";
 import { Deadlines } from "./lib/deadlines.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
@@ -281,7 +288,9 @@ export async function main(args: string[]): Promise<number> {
     port: parsePort(positionals[0]),
   };
   if (typeof values["partial-line-ms"] === "string") {
-    options.partialLineMs = parseInteger(values["partial-line-ms"], "--partial-line-ms");
+    options.partialLineMs = parseInteger(values["partial-line-ms"], "--partial-line-ms", {
+      max: MAX_DELAY_MS,
+    });
   }
   return await serveUntilSignal(() => startServer(options), options);
 }

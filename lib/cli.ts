@@ -194,6 +194,20 @@ export function helpText(spec: CommandSpec): string {
   return `Usage: ${spec.usage}\n\n${spec.summary}\n\nOptions:\n${lines.join("\n")}`;
 }
 
+/**
+ * The longest delay `setTimeout` keeps, in ms (about 24.8 days): a longer one fires at once.
+ * The upper bound of every option given in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { MAX_DELAY_MS, parseInteger } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseInteger("3000000000", "--idle-timeout", { max: MAX_DELAY_MS }));
+ * ```
+ */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** Bounds for {@linkcode parseInteger}. */
 export interface IntegerBounds {
   /** The smallest value allowed. */

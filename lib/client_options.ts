@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseInteger } from "./cli.ts";
+import { MAX_DELAY_MS, parseInteger } from "./cli.ts";
 import { type DisplayStyle, displayStyle } from "./terminal_style.ts";
 import { isInteractive, TerminalUi } from "./terminal_ui.ts";
 
@@ -38,7 +38,7 @@ export function clientOptionsFrom(
   const timeout = values["connect-timeout"];
   return {
     connectTimeoutMs: typeof timeout === "string"
-      ? parseInteger(timeout, "--connect-timeout", { min: 1 })
+      ? parseInteger(timeout, "--connect-timeout", { min: 1, max: MAX_DELAY_MS })
       : undefined,
     terminal: isInteractive() ? new TerminalUi() : undefined,
     style: displayStyle({

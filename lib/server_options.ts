@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type OptionSpec, parseInteger } from "./cli.ts";
+import { MAX_DELAY_MS, type OptionSpec, parseInteger } from "./cli.ts";
 import { consoleLog } from "./console_log.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line_decoder.ts";
 import { DEFAULT_HIGH_WATER_BYTES } from "./member.ts";
@@ -73,15 +73,30 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
 const OPTION_FIELDS = {
   "max-line-bytes": ["maxLineBytes", 1, "Longest line in bytes"],
   "high-water": ["highWaterBytes", 1024, "Outbound queue, in bytes, that pauses senders"],
-  "slow-timeout": ["slowTimeoutMs", 1, "Ms a member may stay over the high-water mark"],
+  "slow-timeout": [
+    "slowTimeoutMs",
+    1,
+    "Ms a member may stay over the high-water mark",
+    MAX_DELAY_MS,
+  ],
   "max-clients": ["maxClients", 1, "Most members at once"],
   "max-per-ip": ["maxPerIp", 0, "Most connections per IP, loopback exempt (0: no limit)"],
-  "handshake-timeout": ["handshakeTimeoutMs", 1, "Ms a new connection has to send its ID"],
-  "idle-timeout": ["idleTimeoutMs", 0, "Ms of silence before a member is closed (0: off)"],
+  "handshake-timeout": [
+    "handshakeTimeoutMs",
+    1,
+    "Ms a new connection has to send its ID",
+    MAX_DELAY_MS,
+  ],
+  "idle-timeout": [
+    "idleTimeoutMs",
+    0,
+    "Ms of silence before a member is closed (0: off)",
+    MAX_DELAY_MS,
+  ],
   "rate-limit": ["rateLimit", 0, "Messages per second per member (0: off)"],
   "rate-burst": ["rateBurst", 1, "Messages a member may send at once"],
   "presence-limit": ["presenceLimit", 0, "Members above which joins and leaves are summarized"],
-} as const satisfies Record<string, [keyof ServerOptions, number, string]>;
+} as const satisfies Record<string, [keyof ServerOptions, number, string, number?]>;
 
 /**
  * The command-line options for {@linkcode ServerOptions}, for a script's command spec.
@@ -136,9 +151,9 @@ export function serverOptionsFrom(
 ): Partial<ServerOptions> {
   const options: Record<string, unknown> = {};
   if (typeof values.host === "string") options.hostname = values.host;
-  for (const [flag, [field, min]] of Object.entries(OPTION_FIELDS)) {
+  for (const [flag, [field, min, , max]] of Object.entries(OPTION_FIELDS)) {
     const text = values[flag];
-    if (typeof text === "string") options[field] = parseInteger(text, `--${flag}`, { min });
+    if (typeof text === "string") options[field] = parseInteger(text, `--${flag}`, { min, max });
   }
   return options as Partial<ServerOptions>;
 }

@@ -126,6 +126,8 @@ Deno.test("client.ts and server.ts answer bad arguments with usage and status 2"
       ["server.ts", []],
       ["server.ts", ["99999"]],
       ["server.ts", ["1234", "--max-clients", "many"]],
+      ["server.ts", ["1234", "--idle-timeout", "3000000000"]], // setTimeout would fire at once
+      ["client.ts", ["--connect-timeout", "2147483648", "127.0.0.1", "1234", "bob"]],
     ] as const
   ) {
     const { code, stderr } = await Script.start(script, [...args]).exit();

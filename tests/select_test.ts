@@ -169,6 +169,7 @@ Deno.test("select_client.ts and select_server.ts answer bad arguments with statu
       ["select_client.ts", ["127.0.0.1", "http"]],
       ["select_server.ts", ["1", "2"]],
       ["select_server.ts", ["--max-clients", "0"]],
+      ["select_server.ts", ["--slow-timeout", "2147483648"]],
     ] as const
   ) {
     const { code, stderr } = await Script.start(script, [...args]).exit();
