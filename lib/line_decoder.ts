@@ -109,6 +109,27 @@ export class LineDecoder {
   }
 
   /**
+   * Whether a line has begun and not ended: bytes are buffered, or the rest
+   * of a too-long line is being skipped. {@linkcode LineDecoder.flush} ends it.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const decoder = new LineDecoder({ maxLineBytes: 4 });
+   * decoder.push(new TextEncoder().encode("much too long"));
+   * assert.equal(decoder.pending, 0); // nothing kept of it
+   * assert.equal(decoder.unfinished, true); // but its end is still to come
+   * decoder.flush();
+   * assert.equal(decoder.unfinished, false);
+   * ```
+   */
+  get unfinished(): boolean {
+    return this.#length > 0 || this.#discarding;
+  }
+
+  /**
    * Feeds bytes in and returns the lines they complete, in order. The caller
    * may reuse `chunk` afterwards: nothing keeps a reference to it.
    *

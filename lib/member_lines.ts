@@ -7,7 +7,7 @@
 
 import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
 import { isDisconnect } from "./errors.ts";
-import { type Frame, LineDecoder } from "./line_decoder.ts";
+import { type Frame, LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
 import { type Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
@@ -115,17 +115,22 @@ export async function* memberLines(
     let count: number | null | undefined;
     try {
       while (true) {
-        const partialMs = lineBased || decoder.pending === 0 ? 0 : partialLineMs;
+        const partialMs = lineBased || !decoder.unfinished ? 0 : partialLineMs;
         count = timed ? await within(read, timeLeft(heard, idleTimeoutMs, partialMs)) : await read;
         if (count !== undefined) break;
-        if (idleTimeoutMs > 0 && performance.now() - heard >= idleTimeoutMs) {
+        // A timer may fire a little early: each wait below counts only once it is really over.
+        const silentMs = performance.now() - heard;
+        if (idleTimeoutMs > 0 && silentMs >= idleTimeoutMs) {
           member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
           await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
           return; // the pending read fails with the connection; within() observed it
         }
-        // The partial line sat idle: it is a whole message from a newline-less client.
-        const partial = decoder.flush();
-        if (partial !== undefined) yield partial;
+        if (partialMs > 0 && silentMs >= partialMs) {
+          // The partial line sat idle: a whole message from a newline-less client (or the
+          // end of a too-long one, which is dropped).
+          const partial = decoder.flush();
+          if (partial !== undefined) yield partial;
+        }
       }
     } catch (error) {
       if (!isDisconnect(error)) throw error;
@@ -135,7 +140,8 @@ export async function* memberLines(
     const chunk = buffer.subarray(0, count);
     buffer = nextReadBuffer(buffer, count);
     const frames = decoder.push(chunk);
-    if (frames.length > 0) lineBased = true;
+    // A too-long line may have no newline yet: only a line proves the client sends them.
+    lineBased ||= frames.some((frame) => frame !== LINE_TOO_LONG);
     for (const frame of frames) {
       if (!room.flowing) await room.whenFlowing();
       const wait = bucket?.take() ?? 0;
@@ -150,12 +156,15 @@ export async function* memberLines(
 
 /**
  * How long the next read may take, in ms: until the member has been silent
- * since `heard` for `idleTimeoutMs`, or until a partial line has waited
- * `partialMs` (0: never, for either).
+ * since `heard` for `idleTimeoutMs`, or for `partialMs` with a partial line
+ * (0: never, for either).
  */
 function timeLeft(heard: number, idleTimeoutMs: number, partialMs: number): number {
-  const idle = idleTimeoutMs > 0 ? heard + idleTimeoutMs - performance.now() : Infinity;
-  return Math.min(partialMs > 0 ? partialMs : Infinity, idle);
+  const until = Math.min(
+    idleTimeoutMs > 0 ? idleTimeoutMs : Infinity,
+    partialMs > 0 ? partialMs : Infinity,
+  );
+  return heard + until - performance.now();
 }
 
 /**

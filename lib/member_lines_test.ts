@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { INITIAL_READ_BYTES } from "./conn_reader.ts";
 import { Member } from "./member.ts";
-import { memberLines, memberLinesOptions } from "./member_lines.ts";
+import { WAIT_MS } from "../tests/line_client.ts";
+import { LINE_TOO_LONG } from "./line_decoder.ts";
+import { IDLE, memberLines, memberLinesOptions } from "./member_lines.ts";
 import { Room } from "./room.ts";
 
 Deno.test("memberLines() serves every member from one shared, frozen options object", async () => {
@@ -53,4 +55,56 @@ Deno.test("memberLinesOptions() takes the reader's options from a server's, and 
   assert.throws(() => {
     (select as { rateLimit?: number }).rateLimit = 0;
   }, TypeError);
+});
+
+/** Runs `body` with timers that fire `earlyMs` before their time, as Deno's sometimes do. */
+async function withEarlyTimers<T>(earlyMs: number, body: () => Promise<T>): Promise<T> {
+  const onTime = globalThis.setTimeout;
+  globalThis.setTimeout =
+    ((callback: () => void, ms = 0) =>
+      onTime(callback, Math.max(0, ms - earlyMs))) as typeof setTimeout;
+  try {
+    return await body();
+  } finally {
+    globalThis.setTimeout = onTime;
+  }
+}
+
+Deno.test("memberLines() never cuts a line-based member's partial line, even on an early timer", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const member = new Member(await listener.accept(), { name: "bob" });
+  const options = { room: new Room(), partialLineMs: 20, idleTimeoutMs: 60 };
+  const lines = await withEarlyTimers(10, async () => {
+    const lines = Array.fromAsync(memberLines(member, options));
+    await peer.write(new TextEncoder().encode("hello\nhalf a li"));
+    return await lines; // until the idle timeout closes bob
+  });
+  assert.deepEqual(lines, ["hello"]);
+  assert.equal(member.closeReason, IDLE);
+});
+
+Deno.test("memberLines() lets a newline-less client speak again after a too-long line", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const member = new Member(await listener.accept(), { name: "bob" });
+  const partialLineMs = 20;
+  const lines = memberLines(member, { room: new Room(), partialLineMs, maxLineBytes: 16 });
+  const encoder = new TextEncoder();
+  // The report's client: one message per write, no newlines.
+  await peer.write(encoder.encode("first"));
+  assert.equal((await lines.next()).value, "first");
+  await peer.write(encoder.encode("x".repeat(100)));
+  assert.equal((await lines.next()).value, LINE_TOO_LONG);
+  const next = lines.next(); // sets the reader's partial-line timer, before the one below
+  // The user types on after a pause; timers fire in order, so the reader's fires first.
+  await new Promise((resolve) => setTimeout(resolve, 3 * partialLineMs));
+  await peer.write(encoder.encode("second"));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise((resolve) => timer = setTimeout(() => resolve("swallowed"), WAIT_MS));
+  const second = await Promise.race([next.then((result) => result.value), late]);
+  clearTimeout(timer);
+  assert.equal(second, "second");
+  member.close();
+  assert.equal((await lines.next()).done, true);
 });
