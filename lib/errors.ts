@@ -12,10 +12,17 @@ const EXPECTED: ReadonlyArray<new (...args: never[]) => Error> = [
   Deno.errors.ConnectionAborted,
   Deno.errors.ConnectionReset,
   Deno.errors.Interrupted,
+  Deno.errors.NetworkUnreachable,
   Deno.errors.NotConnected,
   Deno.errors.TimedOut,
   Deno.errors.UnexpectedEof,
 ];
+
+/**
+ * The same for errors Deno has no class for, by their `code`: the route to the peer is gone
+ * (an established socket reports it once ICMP says so and retransmissions run out).
+ */
+const EXPECTED_CODES = new Set(["EHOSTUNREACH", "EHOSTDOWN"]);
 
 /**
  * Whether `error` is one of the errors a socket raises when its peer goes away
@@ -27,11 +34,15 @@ const EXPECTED: ReadonlyArray<new (...args: never[]) => Error> = [
  * import assert from "node:assert/strict";
  *
  * assert.ok(isDisconnect(new Deno.errors.ConnectionReset("reset")));
+ * // "No route to host", which Deno raises as a plain Error with a code
+ * assert.ok(isDisconnect(Object.assign(new Error("No route to host"), { code: "EHOSTUNREACH" })));
  * assert.ok(!isDisconnect(new TypeError("bug")));
  * ```
  */
 export function isDisconnect(error: unknown): boolean {
-  return EXPECTED.some((kind) => error instanceof kind);
+  if (EXPECTED.some((kind) => error instanceof kind)) return true;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && EXPECTED_CODES.has(code);
 }
 
 /**
