@@ -43,6 +43,8 @@ export const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+/** The size of the buffers that small pieces queued behind a write are gathered in, in bytes. */
+const TAIL_BYTES = 4096;
 
 /**
  * Encodes one outgoing line, adding the newline.
@@ -90,6 +92,12 @@ export class Member {
   /** The name others know the member by. */
   name: string;
   #queue: Uint8Array[] = [];
+  /**
+   * A buffer of ours whose start is the queue's last entry, with room for more: small pieces
+   * queued behind a write are copied in here (see {@linkcode Member.send}).
+   */
+  #tail: Uint8Array | undefined;
+  #tailLength = 0;
   /** The bytes being written, and how many of them are written. */
   #batch: Uint8Array = EMPTY;
   #offset = 0;
@@ -333,6 +341,7 @@ export class Member {
     this.#closed = true;
     this.#closeReason ??= reason;
     this.#queue = [];
+    this.#tail = undefined;
     this.#queued = 0;
     if (this.#endDeferral()) this.#drained();
     if (this.#backlogged) this.#setBacklogged(false);
@@ -533,6 +542,7 @@ export class Member {
       }
     }
     queue.length = 0;
+    this.#tail = undefined;
     return batch;
   }
 
@@ -549,10 +559,34 @@ export class Member {
   /** Adds `bytes` to the queue; `false` if the member is closed or closing, and drops them. */
   #enqueue(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
-    this.#queue.push(bytes);
+    // Behind a write in flight, bytes may wait long. A view much smaller than its buffer (a
+    // part of the room's batch) would keep all of that alive, and the queue counts only the
+    // view: such pieces are copied into a buffer of ours, many to a buffer.
+    if (this.#batch !== EMPTY && bytes.length * 2 < bytes.buffer.byteLength) {
+      this.#appendToTail(bytes);
+    } else {
+      this.#queue.push(bytes);
+      this.#tail = undefined;
+    }
     this.#queued += bytes.length;
     if (!this.#backlogged && this.#queued > this.#highWater) this.#setBacklogged(true);
     return true;
+  }
+
+  #appendToTail(bytes: Uint8Array): void {
+    const tail = this.#tail;
+    const length = this.#tailLength + bytes.length;
+    if (tail !== undefined && length <= tail.length) {
+      tail.set(bytes, this.#tailLength);
+      this.#tailLength = length;
+      this.#queue[this.#queue.length - 1] = tail.subarray(0, length);
+      return;
+    }
+    const fresh = new Uint8Array(Math.max(TAIL_BYTES, bytes.length));
+    fresh.set(bytes);
+    this.#tail = fresh;
+    this.#tailLength = bytes.length;
+    this.#queue.push(fresh.subarray(0, bytes.length));
   }
 
   #setBacklogged(backlogged: boolean): void {

@@ -72,6 +72,33 @@ Deno.test("Member backlog crosses the high-water mark and drains below half of i
   await member.flush(1000);
 });
 
+Deno.test("Member.send() copies a small view queued behind a write, so it holds no more than it counts", async () => {
+  const received: number[] = [];
+  const first = Promise.withResolvers<number>(); // the first write stays in flight until resolved
+  const conn = fakeConn((p) => {
+    const taken = received.length === 0 ? first.promise : Promise.resolve(p.length);
+    received.push(...p);
+    return taken;
+  });
+  const member = new Member(conn, { name: "bob" });
+  member.send(encodeLine("first"));
+  await Promise.resolve(); // the writer took it
+  assert.equal(received.length, 6, "a write is in flight");
+  const batch = new Uint8Array(4096); // as the room's batch: every member gets views of it
+  batch.set(encodeLine("second"));
+  batch.set(encodeLine("third"), 7);
+  member.send(batch.subarray(0, 7));
+  member.send(batch.subarray(7, 13)); // gathered with the second
+  member.send(encodeLine("own buffer")); // kept as it is, in order
+  member.send(batch.subarray(0, 7));
+  assert.equal(member.queuedBytes, 6 + 7 + 6 + 11 + 7);
+  batch.fill(0x21); // had the queue kept the views, the next write would carry this
+  first.resolve(6);
+  await member.flush(1000);
+  const text = new TextDecoder().decode(new Uint8Array(received));
+  assert.equal(text, "first\nsecond\nthird\nown buffer\nsecond\n");
+});
+
 Deno.test("Member.closeAfterFlush() stops lingering once the member is closed", async () => {
   const fake = trickleConn(1 << 20);
   const member = new Member(fake.conn, { name: "bob" });
