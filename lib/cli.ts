@@ -234,7 +234,7 @@ export function parseInteger(text: string, what: string, bounds: IntegerBounds =
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new UsageError(
-      `Invalid ${what} "${text}": expected a whole number from ${min} to ${max}`,
+      `Invalid ${what} ${quote(text)}: expected a whole number from ${min} to ${max}`,
     );
   }
   return value;

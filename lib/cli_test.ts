@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { type CommandSpec, HelpRequested, helpText, parseCommand, UsageError } from "./cli.ts";
+import {
+  type CommandSpec,
+  HelpRequested,
+  helpText,
+  parseCommand,
+  parseInteger,
+  UsageError,
+} from "./cli.ts";
 
 const SPEC: CommandSpec = {
   usage: "x.ts [options] HOST PORT",
@@ -94,4 +101,19 @@ Deno.test("helpText() lists every option with its short form and value, and --he
   assert.match(text, /\n {2}-n, --name NAME {2,}A name\.\n/);
   assert.match(text, /\n {2}--no-color {2,}No colors\.\n/);
   assert.match(text, /\n {2}-h, --help {2,}Show this help and exit\.$/);
+});
+
+Deno.test("parseInteger() quotes the text as quote() does: controls shown, long text cut", () => {
+  assert.throws(() => parseInteger("8x", "--max-clients", { min: 1, max: 9 }), {
+    name: "UsageError",
+    message: 'Invalid --max-clients "8x": expected a whole number from 1 to 9',
+  });
+  assert.throws(() => parseInteger("1\x1b[2J", "--rate-limit"), {
+    message:
+      `Invalid --rate-limit "1^[[2J": expected a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
+  });
+  const long = "9".repeat(1000);
+  assert.throws(() => parseInteger(long, "port", { max: 65535 }), {
+    message: `Invalid port "${"9".repeat(40)}…": expected a whole number from 0 to 65535`,
+  });
 });
