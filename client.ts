@@ -19,7 +19,7 @@
  */
 
 import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_command.ts";
-import { type CommandSpec, FatalError, parseCommand, parsePort, runMain } from "./lib/cli.ts";
+import { type CommandSpec, FatalError, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
@@ -271,7 +271,7 @@ export async function main(args: string[]): Promise<number> {
   const [host, port, id] = positionals;
   return await runClient({
     host,
-    port: parsePort(port),
+    port: parseRemotePort(port),
     id,
     reconnect: values.reconnect === true,
     ...clientOptionsFrom(values),

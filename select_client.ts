@@ -20,7 +20,7 @@
  */
 
 import { parseChatCommand } from "./lib/chat_command.ts";
-import { type CommandSpec, parseCommand, parsePort, runMain } from "./lib/cli.ts";
+import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { Member } from "./lib/member.ts";
@@ -249,7 +249,7 @@ export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, COMMAND);
   return await runSelectClient({
     host: positionals[0],
-    port: parsePort(positionals[1]),
+    port: parseRemotePort(positionals[1]),
     ...clientOptionsFrom(values),
   });
 }

@@ -240,8 +240,11 @@ export function parseInteger(text: string, what: string, bounds: IntegerBounds =
   return value;
 }
 
+/** The highest TCP port number. */
+const MAX_PORT = 65535;
+
 /**
- * Parses a TCP port number.
+ * Parses a TCP port number to listen on; 0 asks for any free port.
  *
  * @example Usage
  * ```ts
@@ -253,7 +256,24 @@ export function parseInteger(text: string, what: string, bounds: IntegerBounds =
  * ```
  */
 export function parsePort(text: string): number {
-  return parseInteger(text, "port", { min: 0, max: 65535 });
+  return parseInteger(text, "port", { min: 0, max: MAX_PORT });
+}
+
+/**
+ * Parses the port of a server to connect to: 1 to 65535. Port 0 means "any free port" only to
+ * a listener, as in {@linkcode parsePort}; there is nothing to connect to there.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseRemotePort } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseRemotePort("1234"), 1234);
+ * assert.throws(() => parseRemotePort("0"), /Invalid port "0": expected a whole number from 1/);
+ * ```
+ */
+export function parseRemotePort(text: string): number {
+  return parseInteger(text, "port", { min: 1, max: MAX_PORT });
 }
 
 /**

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { describeNetworkError, FatalError } from "./cli.ts";
+import { describeNetworkError, FatalError, UsageError } from "./cli.ts";
 import { formatAddress } from "./member.ts";
+import { quote } from "./sanitize.ts";
 
 /**
  * The report's socket timeout, in ms: 200 s.
@@ -33,7 +34,9 @@ export interface ConnectOptions {
 
 /**
  * Connects over TCP with Nagle off. Throws a {@linkcode FatalError} saying
- * what went wrong, in one line, when it cannot.
+ * what went wrong, in one line, when it cannot, and a {@linkcode UsageError}
+ * quoting the host when it is not a host at all (empty, `[::1` without its
+ * closing bracket, `a b`).
  *
  * @example Usage
  * ```ts ignore
@@ -54,6 +57,13 @@ export async function connectTo(options: ConnectOptions): Promise<Deno.TcpConn> 
   } catch (error) {
     if (signal.aborted) {
       throw new FatalError(`Timed out after ${timeoutMs} ms connecting to ${target}`);
+    }
+    // Deno checks the host's syntax before any lookup, and says so with a URIError.
+    if (error instanceof URIError) {
+      throw new UsageError(
+        `Invalid host ${quote(options.host)}: expected a host name, an IPv4 address, ` +
+          "or an IPv6 address with or without brackets",
+      );
     }
     const message = describeNetworkError(error, target);
     if (message) throw new FatalError(message, { cause: error });

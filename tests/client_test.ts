@@ -142,6 +142,25 @@ Deno.test("client.ts and server.ts answer bad arguments with usage and status 2"
   }
 });
 
+Deno.test("client.ts and select_client.ts refuse port 0 and a malformed host with status 2", async () => {
+  const cases = [
+    [["127.0.0.1", "0"], 'Invalid port "0": expected a whole number from 1 to 65535'],
+    [["", "1234"], 'Invalid host "": expected a host name'],
+    [["[::1", "1234"], 'Invalid host "[::1": expected a host name'],
+    [["a b\x1b[2J", "1234"], 'Invalid host "a b^[[2J": expected a host name'],
+  ] as const;
+  for (const [script, more] of [["client.ts", ["bob"]], ["select_client.ts", []]] as const) {
+    for (const [args, message] of cases) {
+      const { code, stderr } = await Script.start(script, [...args, ...more]).exit();
+      const what = `${script} ${JSON.stringify(args)}: ${stderr.join("\n")}`;
+      assert.equal(code, 2, what);
+      assert.ok(stderr[0].startsWith(message), what);
+      assert.ok(stderr.some((line) => line.startsWith("Usage: ")), what);
+      assert.ok(!stderr.some((line) => /^\s+at /.test(line)), `no stack trace: ${what}`);
+    }
+  }
+});
+
 Deno.test("client.ts and server.ts fail in one line on refused, unknown and busy addresses", async () => {
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = String(busy.addr.port);
