@@ -68,7 +68,7 @@ export async function compileAll(outDir: string, scripts: string[] = SCRIPTS): P
         ...await taskV8Flags(script),
         "--output",
         output,
-        new URL(script, ROOT).pathname,
+        decodeURIComponent(new URL(script, ROOT).pathname), // a path, not a URL: no %20
       ],
       stdout: "inherit",
       stderr: "piped",

@@ -87,3 +87,32 @@ Deno.test("taskV8Flags() gives the servers their task's V8 flags and the clients
   assert.deepEqual(await taskV8Flags("select_server.ts"), flags);
   assert.deepEqual(await taskV8Flags("client.ts"), []);
 });
+
+Deno.test("compile.ts hands deno compile a file path, in a directory named with a space and 한글", async () => {
+  // A copy of what compile.ts needs, with a stand-in server.ts, under an awkward name. deno
+  // compile is given a runtime that does not exist: it fails for that only once it has found
+  // server.ts, and it needs no network to get there.
+  const dir = await Deno.makeTempDir({ prefix: "groupchat_compile_" });
+  try {
+    const root = `${dir}/with space/저장소`;
+    await Deno.mkdir(`${root}/scripts`, { recursive: true });
+    await Deno.mkdir(`${root}/lib`);
+    for (const file of ["scripts/compile.ts", "lib/cli.ts", "lib/sanitize.ts", "deno.json"]) {
+      await Deno.copyFile(new URL(`../${file}`, import.meta.url), `${root}/${file}`);
+    }
+    await Deno.writeTextFile(`${root}/server.ts`, "export {};\n");
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "-A", `${root}/scripts/compile.ts`, "--out", `${dir}/out`],
+      env: { DENORT_BIN: `${dir}/no-such-denort`, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const message = new TextDecoder().decode(stderr);
+    assert.equal(code, 1, message);
+    assert.match(message, /^Error: Cannot compile "server\.ts":/, message);
+    assert.doesNotMatch(message, /Cannot find module|%25|%20/, "server.ts was found");
+    assert.match(message, /denort/, message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -571,7 +571,7 @@ export class ServerProcess {
       "run",
       "--quiet",
       "--allow-net",
-      new URL(`../${script}`, import.meta.url).pathname,
+      decodeURIComponent(new URL(`../${script}`, import.meta.url).pathname),
       String(port),
       "--host",
       "127.0.0.1",

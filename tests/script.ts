@@ -49,7 +49,13 @@ export class Script {
   /** Starts `deno run` on a script of this repository with network access to loopback. */
   static start(script: string, args: string[], permissions = ["--allow-net"]): Script {
     const command = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", ...permissions, new URL(script, ROOT).pathname, ...args],
+      args: [
+        "run",
+        "--quiet",
+        ...permissions,
+        decodeURIComponent(new URL(script, ROOT).pathname),
+        ...args,
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

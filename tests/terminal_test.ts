@@ -11,7 +11,7 @@ import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui
 import { type Flavor, select, threaded } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
