@@ -321,6 +321,30 @@ export class LineEditor {
   }
 
   /**
+   * Whether input ended inside an escape sequence (a lone ESC, or `ESC [` still without its final
+   * byte), which the editor holds until the next {@linkcode LineEditor.feed} completes it or
+   * {@linkcode LineEditor.resetInput} drops it. However the sequence was split across feeds.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineEditor } from "./line_editor.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * const editor = new LineEditor();
+   * editor.feed("\x1b");
+   * editor.feed("[");
+   * equal(editor.escapePending, true); // ESC [ waits for its final byte
+   * editor.feed("D"); // Left
+   * equal(editor.escapePending, false);
+   * ```
+   *
+   * @returns `true` while an escape sequence waits for more input.
+   */
+  get escapePending(): boolean {
+    return this.#pending !== "";
+  }
+
+  /**
    * A copy of the history, oldest first.
    *
    * @example Usage

@@ -138,7 +138,6 @@ const REDRAW_LINES = 500;
 /** Bytes asked for in one read of the keyboard; a paste may take several reads. */
 const READ_BYTES = 4096;
 
-const ESC = 0x1b;
 /** Carriage return, then erase the whole line. */
 const CLEAR_LINE = "\r\x1b[2K";
 /** Cursor home, then erase the whole screen. */
@@ -192,19 +191,6 @@ function consoleSize(): TerminalSize {
   return streams.some((stream) => stream.isTerminal()) ? Deno.consoleSize() : DEFAULT_SIZE;
 }
 
-/**
- * Whether `bytes` ends inside an escape sequence (a lone ESC, or `ESC [` or `ESC O` still without
- * its final byte), which the line editor keeps pending until more input comes.
- */
-function endsInEscape(bytes: Uint8Array): boolean {
-  const start = bytes.lastIndexOf(ESC);
-  if (start === -1) return false;
-  if (start === bytes.length - 1) return true;
-  const introducer = String.fromCharCode(bytes[start + 1]);
-  if (introducer !== "[" && introducer !== "O") return false;
-  return !bytes.subarray(start + 2).some((byte) => byte >= 0x40 && byte <= 0x7e);
-}
-
 /** How many rows `text` takes on a terminal `columns` wide. */
 function rowsOf(text: string, columns: number): number {
   return Math.max(1, Math.ceil(displayWidth(text.replace(SGR_SEQUENCE, "")) / columns));
@@ -251,8 +237,6 @@ export class TerminalUi {
   #active = false;
   /** The latest printed lines, oldest first, for Ctrl-L. */
   #printed: string[] = [];
-  /** The last read ended inside an escape sequence. */
-  #escapePending = false;
   #onResize = () => this.resize();
   #onFatal = () => this.restore();
 
@@ -503,9 +487,7 @@ export class TerminalUi {
     while (true) {
       const count = await this.#read(buffer);
       if (count === null) break;
-      const keys = buffer.subarray(0, count);
-      this.#escapePending = endsInEscape(keys);
-      for (const action of this.#editor.feed(keys)) {
+      for (const action of this.#editor.feed(buffer.subarray(0, count))) {
         switch (action.type) {
           case "change":
             if (this.#active) this.#write(this.#render());
@@ -598,10 +580,14 @@ export class TerminalUi {
     writeAllSync(this.#stdout, text);
   }
 
-  /** Reads keys; drops a pending escape sequence when nothing follows it in time. */
+  /**
+   * Reads keys; drops a pending escape sequence when nothing follows it in time. The editor says
+   * whether one is pending, since the pieces of a sequence may come in several reads (ESC, then
+   * `[`), and a later read may still leave it unfinished.
+   */
   async #read(buffer: Uint8Array): Promise<number | null> {
     const reading = this.#stdin.read(buffer);
-    if (!this.#escapePending) return await reading;
+    if (!this.#editor.escapePending) return await reading;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.#escapeTimeoutMs);
@@ -609,7 +595,6 @@ export class TerminalUi {
     const first = await Promise.race([reading, timeout]);
     clearTimeout(timer);
     if (first !== "timeout") return first;
-    this.#escapePending = false;
     this.#editor.resetInput();
     return await reading;
   }

@@ -200,6 +200,23 @@ Deno.test("TerminalUi.input() drops a lone ESC when nothing follows it in time",
   ui.restore();
 });
 
+Deno.test("TerminalUi.input() drops an escape sequence split over reads when nothing ends it", async () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui({ escapeTimeoutMs: 0 });
+  ui.start();
+  const input = ui.input();
+  const next = input.next();
+  terminal.type("a\x1b");
+  await terminal.reading.promise;
+  terminal.type("["); // ESC [ waits for its final byte, in a read of its own
+  await terminal.reading.promise;
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the UI's escape timer has fired
+  terminal.type("b\r"); // not the final byte of ESC [ b: a key of its own
+  assert.deepEqual(await next, { done: false, value: { type: "line", line: "ab" } });
+  await input.return();
+  ui.restore();
+});
+
 Deno.test("TerminalUi() rejects a negative escape timeout, quoting it", () => {
   assert.throws(() => new TerminalUi({ escapeTimeoutMs: -1 }), /received "-1"/);
 });
