@@ -25,7 +25,7 @@ import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
 import { sanitize } from "./lib/sanitize.ts";
-import { untilSignal } from "./lib/signals.ts";
+import { StopSignals } from "./lib/signals.ts";
 import { lineInput, type LineReader } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
@@ -115,7 +115,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const join = () =>
     connectTo({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
   let conn = await join();
-  const interrupted = untilSignal().then(() => "interrupted" as const);
+  using stop = new StopSignals();
+  const interrupted = stop.received.then(() => "interrupted" as const);
   const output = options.output ?? ((line: string) => console.log(line));
   const print = terminal ? (text: string) => terminal.print(text) : output;
   const style = options.style ?? PLAIN_STYLE;
@@ -224,6 +225,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     print("Host Disconnected");
     return outcome === "server closed" ? 1 : 0;
   } finally {
+    closeQuietly(conn); // closed already, unless something threw
     terminal?.restore();
   }
 }

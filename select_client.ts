@@ -26,7 +26,7 @@ import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
-import { untilSignal } from "./lib/signals.ts";
+import { StopSignals } from "./lib/signals.ts";
 import { lineInput, type LineReader } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
@@ -139,7 +139,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   const print = terminal ? (text: string) => terminal.print(text) : output;
   const server = new Member(conn, { name: "server" });
   const events = new Selector<ClientEvent>();
-  events.add(once(untilSignal().then(() => ({ type: "interrupted" }))));
+  using stop = new StopSignals();
+  events.add(once(stop.received.then(() => ({ type: "interrupted" }))));
 
   /** What is typed, lines read no faster than the server takes them. */
   async function* typed(): AsyncGenerator<ClientEvent> {
@@ -203,6 +204,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
       }
     }
   } finally {
+    server.close(); // closed already, unless something threw
     terminal?.restore();
   }
 }

@@ -36,3 +36,59 @@ export function untilSignal(signals: readonly Deno.Signal[] = STOP_SIGNALS): Pro
     for (const signal of signals) Deno.addSignalListener(signal, () => resolve(signal));
   });
 }
+
+/**
+ * A client's stop signals, listened for until disposed: {@linkcode StopSignals.received}
+ * resolves with the first of them to arrive. Disposing removes the listeners, so a client run
+ * inside a bigger program (or a test) leaves none behind.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { StopSignals } from "./signals.ts";
+ *
+ * using stop = new StopSignals();
+ * const signal = await stop.received;
+ * console.log(`Got ${signal}, leaving`);
+ * ```
+ */
+export class StopSignals implements Disposable {
+  /** The first of the signals to arrive. */
+  readonly received: Promise<Deno.Signal>;
+  #listeners: [Deno.Signal, () => void][];
+
+  /**
+   * Starts listening for `signals`.
+   *
+   * @example Usage
+   * ```ts
+   * import { StopSignals } from "./signals.ts";
+   *
+   * using stop = new StopSignals(); // SIGINT and SIGTERM
+   * ```
+   *
+   * @param signals The signals that ask to stop; SIGINT and SIGTERM by default.
+   */
+  constructor(signals: readonly Deno.Signal[] = STOP_SIGNALS) {
+    const { promise, resolve } = Promise.withResolvers<Deno.Signal>();
+    this.received = promise;
+    this.#listeners = signals.map((signal) => [signal, () => resolve(signal)]);
+    for (const [signal, listener] of this.#listeners) Deno.addSignalListener(signal, listener);
+  }
+
+  /**
+   * Stops listening. Safe to call more than once.
+   *
+   * @example Usage
+   * ```ts
+   * import { StopSignals } from "./signals.ts";
+   *
+   * const stop = new StopSignals(["SIGUSR2"]);
+   * stop[Symbol.dispose]();
+   * stop[Symbol.dispose]();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    for (const [signal, listener] of this.#listeners) Deno.removeSignalListener(signal, listener);
+    this.#listeners = [];
+  }
+}
