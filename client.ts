@@ -132,8 +132,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     if (command?.name === "me" && command.argument !== "") show(`* ${id} ${command.argument}`);
   };
 
-  terminal?.start();
   try {
+    terminal?.start(); // in the try: restored even if starting fails half-way
     print("Host connected");
     await send(id);
 

@@ -164,8 +164,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
     yield { type: "disconnected" };
   }
 
-  terminal?.start();
   try {
+    terminal?.start(); // in the try: restored even if starting fails half-way
     print("Connected to remote host. Start sending message");
     events.add(typed());
     events.add(received());

@@ -93,7 +93,8 @@ export interface TerminalUiOptions {
    */
   stdout?: TerminalWriter;
   /**
-   * Measures the terminal; asked on {@linkcode TerminalUi.start} and on every resize.
+   * Measures the terminal; asked on {@linkcode TerminalUi.start} and on every resize. A width or
+   * height under 1 (a pseudo-terminal whose size was never set reports 0×0) counts as 80 or 24.
    *
    * @default {Deno.consoleSize, or 80×24 when that fails}
    */
@@ -189,6 +190,19 @@ export function isInteractive(
 function consoleSize(): TerminalSize {
   const streams = [Deno.stdin, Deno.stdout, Deno.stderr];
   return streams.some((stream) => stream.isTerminal()) ? Deno.consoleSize() : DEFAULT_SIZE;
+}
+
+/**
+ * `size`, with {@linkcode DEFAULT_SIZE}'s width or height in place of one that is not at least 1:
+ * a pseudo-terminal whose size was never set (`script` run from a pipe, `docker exec -t`)
+ * reports 0×0.
+ */
+function usableSize(size: TerminalSize): TerminalSize {
+  const { columns, rows } = size;
+  return {
+    columns: columns >= 1 ? columns : DEFAULT_SIZE.columns,
+    rows: rows >= 1 ? rows : DEFAULT_SIZE.rows,
+  };
 }
 
 /** How many rows `text` takes on a terminal `columns` wide. */
@@ -336,7 +350,7 @@ export class TerminalUi {
     this.#active = true;
     for (const type of FATAL_EVENTS) globalThis.addEventListener(type, this.#onFatal);
     if (Deno.build.os !== "windows") Deno.addSignalListener("SIGWINCH", this.#onResize);
-    this.#size = this.#measure();
+    this.#size = usableSize(this.#measure());
     this.#write(BRACKETED_PASTE_ON + this.#render());
   }
 
@@ -406,7 +420,7 @@ export class TerminalUi {
    * ```
    */
   resize(): void {
-    this.#size = this.#measure();
+    this.#size = usableSize(this.#measure());
     this.redraw();
   }
 

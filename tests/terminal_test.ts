@@ -5,6 +5,8 @@
  * where tmux is not installed.
  */
 import assert from "node:assert/strict";
+import { runClient } from "../client.ts";
+import { runSelectClient } from "../select_client.ts";
 import { lineInput } from "../lib/terminal_input.ts";
 import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style.ts";
 import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
@@ -182,6 +184,50 @@ Deno.test("TerminalUi.resize() measures the terminal again and redraws to fit it
   assert.deepEqual(await next, { done: false, value: { type: "eof" } });
   await input.return();
   ui.restore();
+});
+
+Deno.test("TerminalUi takes a terminal that reports 0×0 (a pty never sized) for 80×24", async () => {
+  const terminal = new FakeTerminal();
+  terminal.size = { columns: 0, rows: 0 };
+  const ui = terminal.ui();
+  ui.start();
+  assert.equal(terminal.take(), "\x1b[?2004h\r> \x1b[K");
+  const input = ui.input();
+  const next = input.next();
+  terminal.type("x".repeat(100));
+  await terminal.reading.promise;
+  // 79 usable columns: the prompt and the last 77 characters.
+  assert.equal(terminal.take(), `\r> ${"x".repeat(77)}\x1b[K`);
+  terminal.size = { columns: 40, rows: 0 };
+  ui.print("one");
+  ui.resize(); // the width is taken, the height is not
+  assert.equal(
+    terminal.take().split("\x1b[H\x1b[2J")[1],
+    `one\r\n\r> ${"x".repeat(37)}\x1b[K\x1b[?25h`,
+  );
+  terminal.type(null);
+  assert.deepEqual(await next, { done: false, value: { type: "eof" } });
+  await input.return();
+  ui.restore();
+});
+
+Deno.test("runClient() and runSelectClient() restore a terminal that failed to start", async () => {
+  for (const run of [runClient, runSelectClient]) {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepted = listener.accept();
+    const terminal = new FakeTerminal();
+    const ui = new TerminalUi({
+      stdin: terminal.stdin,
+      stdout: terminal.stdout,
+      size: () => {
+        throw new Error("Cannot measure the terminal");
+      },
+    });
+    const options = { host: "127.0.0.1", port: listener.addr.port, id: "bob", terminal: ui };
+    await assert.rejects(run(options), /Cannot measure the terminal/);
+    (await accepted).close();
+    assert.deepEqual(terminal.modes, [true, false], `${run.name}: raw mode on, then off`);
+  }
 });
 
 Deno.test("TerminalUi.input() drops a lone ESC when nothing follows it in time", async () => {
@@ -688,6 +734,32 @@ Deno.test({
     await pane.press("C-c");
     await expectRestoredExit(pane, 0);
     await watcher.expect(/is offline/);
+  },
+});
+
+Deno.test({
+  name: "client.ts and select_client.ts chat in a terminal that reports 0×0, as 80×24",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    for (const flavor of [threaded, select]) {
+      await using room = await watchedRoom(flavor);
+      const { port, watcher } = room;
+      const deno = shellQuote(Deno.execPath());
+      const args = flavor === threaded
+        ? `client.ts 127.0.0.1 ${port} bob`
+        : `select_client.ts 127.0.0.1 ${port}`;
+      // As a pty that was never sized: script(1) run from a pipe, docker exec -t.
+      await using pane = await Pane.start(
+        `stty cols 0 rows 0; ${deno} run --quiet --allow-net ${args}`,
+      );
+      const name = flavor === threaded ? "bob" : await enteredName(watcher);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.type("zero by zero");
+      await pane.press("Enter");
+      await watcher.expect(flavor === threaded ? "[bob]zero by zero" : `[${name}] : zero by zero`);
+      await pane.press("C-c");
+      await expectRestoredExit(pane, 0);
+    }
   },
 });
 
