@@ -23,7 +23,7 @@ import { parseChatCommand } from "./lib/chat_command.ts";
 import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
-import { Member } from "./lib/member.ts";
+import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
 import { StopSignals } from "./lib/signals.ts";
@@ -52,6 +52,44 @@ import { writeAllSync } from "./lib/write_all.ts";
  */
 export const ERASE_TYPED_LINE = "\x1b[1A\x1b[2K";
 const LEAVE_TIMEOUT_MS = 2000;
+/** `Client (name) entered room`: a member joined. The newcomer gets its own. */
+const ENTERED = /^Client \((.+)\) entered room$/;
+/** A member's name on the select server: `ip:port`, or `[ip]:port` for IPv6. */
+const MEMBER_NAME = /^(?:\[(.+)\]|([^:]+)):(\d+)$/;
+/** An IPv4 address as a server listening on `::` sees it: `::ffff:a.b.c.d`. */
+const MAPPED_IPV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * Whether `name`, a member's name on the select server (`ip:port`, `[ip]:port` for IPv6), is
+ * the address `local`: the same port and the same host, an IPv4 host also as a server on `::`
+ * writes it (`::ffff:127.0.0.1`). How the client knows which `entered room` line is its own.
+ *
+ * @example Usage
+ * ```ts
+ * import { isOwnName } from "./select_client.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const local = { transport: "tcp" as const, hostname: "127.0.0.1", port: 5000 };
+ * equal(isOwnName("127.0.0.1:5000", local), true);
+ * equal(isOwnName("[::ffff:127.0.0.1]:5000", local), true); // on a dual-stack server
+ * equal(isOwnName("127.0.0.1:5001", local), false);
+ * ```
+ *
+ * @param name The name, as in `Client (name) entered room`.
+ * @param local The local address of the client's connection.
+ * @returns `true` when the name is that address.
+ */
+export function isOwnName(name: string, local: Deno.NetAddr): boolean {
+  const match = MEMBER_NAME.exec(name);
+  if (match === null) return false;
+  const host = match[1] ?? match[2];
+  return Number(match[3]) === local.port && unmapped(host) === unmapped(local.hostname);
+}
+
+/** `host` without the `::ffff:` of an IPv4-mapped address, in lower case. */
+function unmapped(host: string): string {
+  return (MAPPED_IPV4.exec(host)?.[1] ?? host).toLowerCase();
+}
 
 /**
  * What the client's loop handles.
@@ -134,8 +172,12 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
     port: options.port,
     timeoutMs: options.connectTimeoutMs,
   });
-  /** Our name in the room: the server names members by their address. */
-  const self = `${conn.localAddr.hostname}:${conn.localAddr.port}`;
+  /**
+   * Our name in the room: the server names members by their address. It is our local address
+   * until our `entered room` line says how the server writes it (`[::ffff:127.0.0.1]:5000` on a
+   * server listening on `::`).
+   */
+  let self = formatAddress(conn.localAddr);
   const print = terminal ? (text: string) => terminal.print(text) : output;
   const server = new Member(conn, { name: "server" });
   const events = new Selector<ClientEvent>();
@@ -186,9 +228,12 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
           server.sendLine(event.line);
           if (parseChatCommand(event.line)?.name === "quit") startLeaving();
           break;
-        case "received":
+        case "received": {
+          const entered = ENTERED.exec(event.line)?.[1];
+          if (entered !== undefined && isOwnName(entered, conn.localAddr)) self = entered;
           print(formatReceived(event.line, style, self));
           break;
+        }
         case "input ended":
         case "interrupted":
           startLeaving();

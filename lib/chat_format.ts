@@ -23,8 +23,9 @@ export interface FormatOptions {
   /** Whether to style with SGR escape sequences; `false` gives plain text without any. */
   color: boolean;
   /**
-   * The user's own name: an ID on the threaded server, `ip:port` on the select server. Messages
-   * and actions from it are marked. IDs compare as the server does, ignoring case.
+   * The user's own name: an ID on the threaded server, `ip:port` on the select server (`[ip]:port`
+   * for IPv6). Messages and actions from it are marked. IDs compare as the server does, ignoring
+   * case.
    */
   self?: string;
   /** When given, the line is prefixed with this time as `HH:MM ` in local time. */
@@ -117,8 +118,11 @@ export function nameColor(name: string): string {
   return `\x1b[38;5;${NAME_COLORS[fnv1a(name) % NAME_COLORS.length]}m`;
 }
 
-/** `[name]message`: threaded server messages and select server `[ip:port] : message`. */
-const MESSAGE = /^\[([^\]]+)\](.*)$/s;
+/**
+ * `[name]message`: threaded server messages, and select server `[ip:port] : message`, whose name
+ * may hold one bracketed IPv6 address: `[[::1]:5000] : message`.
+ */
+const MESSAGE = /^\[(\[[^[\]]+\][^[\]]*|[^[\]]+)\](.*)$/s;
 /** `* name does something`: an action (`/me`). */
 const ACTION = /^\* (\S+)(.*)$/s;
 /** `clientID- enter`, `clientID- exit`, `clientID- exit (reason)` from the threaded server. */
@@ -154,9 +158,15 @@ function parse(line: string): Parsed {
   return { kind: "other", text: line };
 }
 
-/** `ip, port` (as in `Client (ip, port) is offline`) as `ip:port`, to match `[ip:port]`. */
+/**
+ * `ip, port` (as in `Client (ip, port) is offline`) as the server names the member in `[ip:port]`:
+ * `ip:port`, or `[ip]:port` for IPv6.
+ */
 function addressName(address: string): string {
-  return address.replace(/, (\d+)$/, ":$1");
+  const pair = /^(.*), (\d+)$/.exec(address);
+  if (pair === null) return address;
+  const [, ip, port] = pair;
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 function isSelf(name: string, self: string | undefined): boolean {
@@ -201,7 +211,7 @@ function styled(parsed: Parsed, own: boolean): string {
  * | Line                                                   | Style                               |
  * | ------------------------------------------------------ | ----------------------------------- |
  * | `[ID]message` (threaded server)                        | `[ID]` in the name's color          |
- * | `[ip:port] : message` (select server)                  | `[ip:port]` in the name's color     |
+ * | `[ip:port] : message`, `[[ip6]:port] : …` (select)     | `[ip:port]` in the name's color     |
  * | `* ID waves` (action, from `/me`)                      | italic, the name in its color       |
  * | `clientID- enter`, `clientID- exit`, `… exit (reason)` | dimmed (SGR 2), the ID in its color |
  * | `Client (ip:port) entered room`                        | dimmed, the address in its color    |
@@ -210,7 +220,8 @@ function styled(parsed: Parsed, own: boolean): string {
  * | `Server: …`                                            | bold `Server:`                      |
  *
  * Other lines are left as they are. Names are colored by {@linkcode nameColor}; the address in
- * `Client (ip, port)` gets the color of `ip:port`, the same as that client's messages.
+ * `Client (ip, port)` gets the color of `ip:port` (`[ip]:port` for IPv6), the same as that
+ * client's messages.
  *
  * Messages and actions from `self` begin with {@linkcode SELF_MARKER}, in plain output too, and
  * their name is bold when colored. With `time`, the line begins with `HH:MM ` in local time

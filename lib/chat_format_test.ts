@@ -87,7 +87,7 @@ Deno.test("formatIncoming() behaviour with color", () => {
     `${DIM}Client (${address}127.0.0.1:50000${DEFAULT_FOREGROUND}) entered room${RESET}`,
     `${DIM}Client (${address}127.0.0.1, 50000${DEFAULT_FOREGROUND}) is offline${RESET}`,
     `${DIM}Client (${
-      nameColor("::1:50001")
+      nameColor("[::1]:50001")
     }::1, 50001${DEFAULT_FOREGROUND}) is offline (too slow)${RESET}`,
     `${BOLD}\x1b[31mError:${RESET} ID "alice" is already in the room`,
     `${BOLD}Server:${RESET} shutting down`,
@@ -117,6 +117,39 @@ Deno.test("formatIncoming() behaviour marking the user's own lines", () => {
     `${nameColor("alicia")}[alicia]${RESET}hi`,
   );
   equal(formatIncoming("[alice]hi", { color: true, self: "" }), `${alice}[alice]${RESET}hi`);
+});
+
+Deno.test("formatIncoming() behaviour with IPv6 members of the select server", () => {
+  const v6 = "[::1]:50001";
+  const mapped = "[::ffff:127.0.0.1]:50002";
+  for (const name of [v6, mapped]) {
+    equal(
+      formatIncoming(`[${name}] : hi`, { color: true }),
+      `${nameColor(name)}[${name}]${RESET} : hi`,
+      "the whole address is the name, brackets and all",
+    );
+    equal(formatIncoming(`[${name}] : hi`, { color: false, self: name }), `» [${name}] : hi`);
+    equal(
+      formatIncoming(`[${name}] : hi`, { color: true, self: name }),
+      `${BOLD}${SELF_MARKER}${nameColor(name)}[${name}]${RESET} : hi`,
+    );
+    equal(
+      formatIncoming(`Client (${name}) entered room`, { color: true }),
+      `${DIM}Client (${nameColor(name)}${name}${DEFAULT_FOREGROUND}) entered room${RESET}`,
+    );
+  }
+  equal(
+    formatIncoming("Client (::ffff:127.0.0.1, 50002) is offline", { color: true }),
+    `${DIM}Client (${
+      nameColor(mapped)
+    }::ffff:127.0.0.1, 50002${DEFAULT_FOREGROUND}) is offline${RESET}`,
+    "offline in the color of the member's messages",
+  );
+  equal(
+    formatIncoming("[[::1]:50001] : hi", { color: false, self: "::1:50001" }),
+    "[[::1]:50001] : hi",
+    "an unbracketed self is another name",
+  );
 });
 
 Deno.test("formatIncoming() behaviour with a timestamp", () => {

@@ -763,6 +763,51 @@ Deno.test({
   },
 });
 
+/** Why a select server on `::` cannot be reached on ::1 and 127.0.0.1 here, or `undefined`. */
+async function dualStackMissing(): Promise<string | undefined> {
+  try {
+    using listener = Deno.listen({ hostname: "::", port: 0 });
+    for (const hostname of ["::1", "127.0.0.1"]) {
+      const conn = await Deno.connect({ hostname, port: listener.addr.port });
+      (await listener.accept()).close();
+      conn.close();
+    }
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+const dualStackSkip = tmuxSkip ?? await dualStackMissing();
+
+Deno.test({
+  name: "select_client.ts in a terminal marks its own lines from ::1 and from IPv4 on ::",
+  ignore: dualStackSkip !== undefined,
+  async fn() {
+    await using stack = new AsyncDisposableStack();
+    const server = select.start({ hostname: "::" });
+    stack.defer(() => server.shutdown());
+    const port = server.addr.port;
+    const watcher = await LineClient.connect(port);
+    stack.defer(() => watcher.close());
+    await enteredName(watcher);
+    // The server names the first [::1]:port, the second [::ffff:127.0.0.1]:port.
+    for (const host of ["::1", "127.0.0.1"]) {
+      await using pane = await Pane.client("select_client.ts", [host, String(port)]);
+      const name = await enteredName(watcher);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.type("mine");
+      await pane.press("Enter");
+      await watcher.expect(`[${name}] : mine`);
+      await pane.waitFor(`our own line from ${host}, marked`, ({ rows, y }) => {
+        return rows.slice(0, y).includes(`» [${name}] : mine`);
+      });
+      await pane.press("C-c");
+      await expectRestoredExit(pane, 0);
+    }
+  },
+});
+
 Deno.test({
   name: "client.ts in a terminal with --no-color prints no color, restores when the server goes",
   ignore: tmuxSkip !== undefined,
