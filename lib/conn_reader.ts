@@ -42,7 +42,8 @@ export const MAX_READ_BYTES = 64 * 1024;
 /**
  * The buffer for the next read, after one of `count` bytes into `buffer`:
  * eight times larger when the read filled it (up to {@linkcode MAX_READ_BYTES}),
- * back to {@linkcode INITIAL_READ_BYTES} when a large buffer got a small read,
+ * back to {@linkcode INITIAL_READ_BYTES} when a larger buffer was not filled
+ * (the connection caught up, and may now go quiet with its read pending),
  * else `buffer` itself. A reader that reuses the buffer must consume the bytes
  * it read before the next read.
  *
@@ -60,7 +61,7 @@ export function nextReadBuffer(buffer: Uint8Array, count: number): Uint8Array {
   if (count === buffer.length && buffer.length < MAX_READ_BYTES) {
     return new Uint8Array(Math.min(buffer.length * 8, MAX_READ_BYTES));
   }
-  if (count <= INITIAL_READ_BYTES / 2 && buffer.length > INITIAL_READ_BYTES) {
+  if (count < buffer.length && buffer.length > INITIAL_READ_BYTES) {
     return new Uint8Array(INITIAL_READ_BYTES);
   }
   return buffer;

@@ -158,6 +158,7 @@ export class LineDecoder {
         // A trailing `\r` may still be half of a `\r\n`, so allow one byte more.
         if (this.#length + piece.length > this.#maxLineBytes + 1) {
           this.#length = 0;
+          this.#shrink();
           this.#discarding = true;
           frames.push(LINE_TOO_LONG);
         } else {
@@ -167,12 +168,14 @@ export class LineDecoder {
         frames.push(this.#finish(piece));
       } else if (this.#length + piece.length > this.#maxLineBytes + 1) {
         this.#length = 0;
+        this.#shrink();
         frames.push(LINE_TOO_LONG);
       } else {
         this.#append(piece);
         const line = this.#buffer.subarray(0, this.#length);
         this.#length = 0;
         frames.push(this.#finish(line));
+        this.#shrink();
       }
       if (newline === -1) break;
       start = newline + 1;
@@ -201,9 +204,15 @@ export class LineDecoder {
       return undefined;
     }
     if (this.#length === 0) return undefined;
-    const line = this.#buffer.subarray(0, this.#length);
+    const line = this.#finish(this.#buffer.subarray(0, this.#length));
     this.#length = 0;
-    return this.#finish(line);
+    this.#shrink();
+    return line;
+  }
+
+  /** With no line buffered, lets go of a buffer a long line grew: a quiet member keeps none. */
+  #shrink(): void {
+    if (this.#buffer.length > INITIAL_CAPACITY) this.#buffer = EMPTY;
   }
 
   #finish(bytes: Uint8Array): Frame {
