@@ -403,7 +403,7 @@ export class Member {
    * using peer = await Deno.connect({ port: listener.addr.port });
    * const member = new Member(await listener.accept(), { name: "bob", highWaterBytes: 8 });
    * for (const line of ["first line", "second line"]) {
-   *   await member.whenWritable(); // pace a long answer, as /who does
+   *   await member.whenWritable(); // pace a long answer, as select_client.ts paces its input
    *   member.sendLine(line);
    * }
    * await member.flush(1000);
