@@ -45,6 +45,8 @@ const RECONNECT_DELAY_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 30_000;
 /** The server's answer to a successful `/nick NEW`. */
 const RENAMED = /^Server: you are now (\S+)$/;
+/** The server's first line to a member it let in. */
+const WELCOME = /^Server: welcome /;
 
 /**
  * Options for {@linkcode runClient}.
@@ -87,7 +89,8 @@ export interface ClientOptions {
   /**
    * When the server goes away, connect again and rejoin under the same ID, pausing 1 s, then
    * twice as long after each failure (at most 30 s), until it works or you leave. Not after the
-   * server closed with an `Error:` line (a refused ID, say).
+   * server refused the join with an `Error:` line (a taken ID, say); an `Error:` line answering
+   * a command or a too-long line is no reason to stay away.
    */
   reconnect?: boolean;
 }
@@ -122,8 +125,10 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const style = options.style ?? PLAIN_STYLE;
   /** Our ID: the one we joined as, until `/nick` changes it. */
   let id = options.id;
-  /** The last line from the server: an `Error:` line before a close means do not come back. */
-  let lastLine = "";
+  /** Whether the server let us in on this connection: it sent its welcome. */
+  let joined = false;
+  /** Whether it refused us: an `Error:` line before the welcome. Then we do not come back. */
+  let refused = false;
   const show = (line: string) => print(formatReceived(line, style, id));
   const send = (text: string) => ignoringDisconnect(() => writeAll(conn, encodeLine(text)));
   /** The server does not send us our own lines: show them as the others see them. */
@@ -141,7 +146,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     const receive = async (): Promise<Outcome> => {
       for await (const line of textLines(conn)) {
         show(line);
-        lastLine = line;
+        if (WELCOME.test(line)) joined = true;
+        else if (!joined && line.startsWith("Error:")) refused = true;
         id = RENAMED.exec(line)?.[1] ?? id;
       }
       return "server closed";
@@ -193,7 +199,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     };
 
     let outcome = await Promise.race([receiving, typing, interrupted]);
-    while (outcome === "server closed" && reconnect && !lastLine.startsWith("Error:")) {
+    while (outcome === "server closed" && reconnect && !refused) {
       closeQuietly(conn);
       const rejoined = await rejoin();
       if (typeof rejoined === "string") {
@@ -201,7 +207,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
         break;
       }
       conn = rejoined;
-      lastLine = "";
+      joined = false;
       print(`Reconnected; joining as ${id}`);
       await send(id);
       receiving = receive();

@@ -4,8 +4,38 @@
 import assert from "node:assert/strict";
 import { startServer, type ThreadedServerOptions } from "../server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
-import { LineClient } from "./line_client.ts";
+import { LineClient, WAIT_MS } from "./line_client.ts";
 import { Script } from "./script.ts";
+import { writeAll } from "../lib/write_all.ts";
+
+const encoder = new TextEncoder();
+/** What the threaded server says first to a member it let in. */
+const WELCOME = "Server: welcome bob; 1 here: bob; /help lists the commands\n";
+
+/** The next connection to `listener`, a stand-in server; fails after {@linkcode WAIT_MS}. */
+async function acceptWithin(listener: Deno.TcpListener): Promise<Deno.TcpConn> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("No connection came")), WAIT_MS);
+  });
+  try {
+    return await Promise.race([listener.accept(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads `conn` until the peer closes it; returns what it sent. */
+async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  while (true) {
+    const count = await conn.read(buffer);
+    if (count === null) return text + decoder.decode();
+    text += decoder.decode(buffer.subarray(0, count), { stream: true });
+  }
+}
 
 const withServer = (
   body: (port: number, log: string[]) => Promise<void>,
@@ -99,6 +129,39 @@ Deno.test("client.ts with --reconnect says what it could not send, then rejoins"
   await carol.expect("clientbob- exit");
   await Promise.all([alice.close(), carol.close()]);
   await second.shutdown();
+});
+
+Deno.test("client.ts --reconnect comes back after an Error: answering a command, not after a refusal", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String(listener.addr.port);
+  const bob = Script.start("client.ts", ["--reconnect", "127.0.0.1", port, "bob"]);
+  const first = await acceptWithin(listener);
+  const unknown = 'Error: unknown command "/x"; /help lists the commands';
+  await writeAll(first, encoder.encode(`${WELCOME}${unknown}\n`));
+  await bob.expect(unknown);
+  first.close(); // the server crashed: no last line
+  await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  const second = await acceptWithin(listener);
+  await bob.expect("Reconnected; joining as bob");
+  await writeAll(second, encoder.encode(WELCOME));
+  await bob.expect(/^Server: welcome bob/);
+  await bob.closeStdin();
+  assert.equal(await readToEnd(second), "bob\nquit\n");
+  second.close();
+  const left = await bob.exitOnItsOwn();
+  assert.equal(left.code, 0);
+
+  const carol = Script.start("client.ts", ["--reconnect", "127.0.0.1", port, "bob"]);
+  const third = await acceptWithin(listener);
+  await writeAll(third, encoder.encode('Error: ID "bob" is already in the room\n'));
+  third.close();
+  const { code, stdout } = await carol.exitOnItsOwn(); // stdin open: it must not wait for it
+  assert.equal(code, 1);
+  assert.deepEqual(stdout, [
+    "Host connected",
+    'Error: ID "bob" is already in the room',
+    "Host Disconnected",
+  ]);
 });
 
 Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", async () => {
