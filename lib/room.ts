@@ -10,9 +10,13 @@
  *   than the lines already in flight.
  * - When the member's queue drains to half the mark, the room flows again. A
  *   member that is slow but keeps up only ever causes short pauses.
- * - A member that stays backlogged for `slowTimeoutMs` is stuck: it is closed
- *   with the reason `"too slow"`, and the room flows again. So no delivery to
- *   the others is held up for longer than that.
+ * - A member that keeps the room waiting for `slowTimeoutMs` is too slow: it
+ *   is closed with the reason `"too slow"`, and the room flows again. The
+ *   time counts in all, not only in one spell: a member earns back one ms of
+ *   it for every {@linkcode SLOW_RECOVERY} ms it is not backlogged. So no
+ *   delivery to the others is held up for longer than that, and a member
+ *   that reads in fits, just enough each time to let the room go for a
+ *   moment, holds it up at most a fifth of the time before it is evicted.
  *
  * @module
  */
@@ -68,6 +72,21 @@ export const DEFAULT_SMALL_ROOM_MEMBERS = 8;
 export const DEFAULT_SLOW_TIMEOUT_MS = 5000;
 
 /**
+ * For every this many ms a member is not backlogged, one ms of the time it kept the room
+ * waiting is forgiven: a member backlogged more than a fifth of the time is evicted in the end.
+ *
+ * @example Usage
+ * ```ts
+ * import { SLOW_RECOVERY } from "./room.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Backlogged 1 s, then flowing 4 s: the second is forgiven.
+ * assert.equal(4000 / SLOW_RECOVERY, 1000);
+ * ```
+ */
+export const SLOW_RECOVERY = 4;
+
+/**
  * The reason given when a stuck member is evicted.
  *
  * @example Usage
@@ -83,7 +102,10 @@ export const TOO_SLOW = "too slow";
 
 /** Options for {@linkcode Room}. */
 export interface RoomOptions {
-  /** How long a member may stay backlogged before it is evicted, in ms. */
+  /**
+   * How long a member may keep the room waiting, in all, before it is evicted, in ms; see
+   * {@linkcode SLOW_RECOVERY} for how that time is forgiven.
+   */
   slowTimeoutMs?: number;
   /** Called when a stuck member is evicted, after it was closed. */
   onEvict?: (member: Member) => void;
@@ -123,7 +145,8 @@ export class Room {
   #servedLast = new Set<Member>();
   #flushScheduled = false;
   #backlogged = new Set<Member>();
-  #slowTimers = new Map<Member, ReturnType<typeof setTimeout>>();
+  /** Per member that was ever backlogged: how long it kept the room waiting, and since when. */
+  #stalls = new Map<Member, Stall>();
   #flow: PromiseWithResolvers<void> | undefined;
   #slowTimeoutMs: number;
   #onEvict: RoomOptions["onEvict"];
@@ -229,6 +252,7 @@ export class Room {
     this.#members.delete(key);
     this.#servedLast.delete(member);
     this.onBacklog(member, false);
+    this.#stalls.delete(member);
     return true;
   }
 
@@ -525,12 +549,23 @@ export class Room {
     if (backlogged && !member.closed) {
       if (this.#backlogged.has(member)) return;
       this.#backlogged.add(member);
-      this.#slowTimers.set(member, setTimeout(() => this.#evict(member), this.#slowTimeoutMs));
+      const now = performance.now();
+      const stall = this.#stalls.get(member);
+      const owedMs = stall ? Math.max(0, stall.waitedMs - (now - stall.since) / SLOW_RECOVERY) : 0;
+      const evict = setTimeout(() => this.#evict(member), this.#slowTimeoutMs - owedMs);
+      this.#stalls.set(member, { waitedMs: owedMs, since: now, evict });
       return;
     }
     if (!this.#backlogged.delete(member)) return;
-    clearTimeout(this.#slowTimers.get(member));
-    this.#slowTimers.delete(member);
+    const stall = this.#stalls.get(member)!;
+    clearTimeout(stall.evict);
+    if (member.closed) this.#stalls.delete(member);
+    else {
+      const now = performance.now();
+      stall.waitedMs += now - stall.since;
+      stall.since = now;
+      stall.evict = undefined;
+    }
     if (this.flowing && this.#flow) {
       this.#flow.resolve();
       this.#flow = undefined;
@@ -542,6 +577,16 @@ export class Room {
     this.onBacklog(member, false);
     this.#onEvict?.(member);
   }
+}
+
+/**
+ * How long a member kept the room waiting (`waitedMs`, as of `since`), and while it is
+ * backlogged, the timer that evicts it.
+ */
+interface Stall {
+  waitedMs: number;
+  since: number;
+  evict: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**

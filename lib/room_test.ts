@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fakeConn } from "../tests/fake_conn.ts";
 import { Member } from "./member.ts";
-import { Room, type RoomOptions } from "./room.ts";
+import { Room, type RoomOptions, SLOW_RECOVERY, TOO_SLOW } from "./room.ts";
 
 const decoder = new TextDecoder();
 
@@ -123,4 +123,45 @@ Deno.test("Room.echoLine() in a small room lets a later line for the sender take
     "one write, in the room's order",
   );
   for (const one of [amy, bob, cat]) one.close();
+});
+
+/** Resolves after `ms`: here the spells a member is backlogged for, not a wait for an event. */
+function spell(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+Deno.test("Room.onBacklog() evicts a member that holds the room in short spells, counted in all", async () => {
+  const evicted: string[] = [];
+  const room = new Room({ slowTimeoutMs: 100, onEvict: (one) => evicted.push(one.name) });
+  const bob = member("bob", []);
+  room.add(bob);
+  // Each spell is shorter than the timeout, and bob lets the room go only for a moment.
+  let spells = 0;
+  while (!bob.closed && spells < 20) {
+    room.onBacklog(bob, true);
+    await spell(40);
+    room.onBacklog(bob, false);
+    spells++;
+  }
+  assert.deepEqual(evicted, ["bob"]);
+  assert.ok(spells <= 3, `evicted after ${spells} spells of 40 ms, 100 ms in all`);
+  assert.equal(bob.closeReason, TOO_SLOW);
+  assert.equal(room.flowing, true);
+});
+
+Deno.test("Room.onBacklog() forgives a member backlogged less than a fifth of the time", async () => {
+  const evicted: string[] = [];
+  const room = new Room({ slowTimeoutMs: 200, onEvict: (one) => evicted.push(one.name) });
+  const bob = member("bob", []);
+  room.add(bob);
+  for (let i = 0; i < 4; i++) { // 4 × 60 ms backlogged: more than the timeout in all
+    room.onBacklog(bob, true);
+    await spell(60);
+    room.onBacklog(bob, false);
+    await spell(60 * SLOW_RECOVERY * 1.5);
+  }
+  assert.deepEqual(evicted, []);
+  assert.equal(bob.closed, false);
+  room.delete(bob);
+  bob.close();
 });

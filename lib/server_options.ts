@@ -22,7 +22,7 @@ export interface ServerOptions {
   maxLineBytes: number;
   /** A member's outbound queue above which the room pauses its senders, in bytes. */
   highWaterBytes: number;
-  /** How long a member may stay over the high-water mark before it is evicted, in ms. */
+  /** How long a member may keep the room waiting, in all, before it is evicted, in ms. */
   slowTimeoutMs: number;
   /** The most members at once. */
   maxClients: number;
@@ -76,7 +76,7 @@ const OPTION_FIELDS = {
   "slow-timeout": [
     "slowTimeoutMs",
     1,
-    "Ms a member may stay over the high-water mark",
+    "Ms a member may keep the room waiting, in all",
     MAX_DELAY_MS,
   ],
   "max-clients": ["maxClients", 1, "Most members at once"],
