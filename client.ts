@@ -103,7 +103,9 @@ type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
  *
  * You leave with `quit` (any case) or `/quit [reason]`, which are sent first, with Ctrl-D or the
  * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits,
- * a bounded time, for the server to close, so nothing typed is lost.
+ * a bounded time, for the server to close, so nothing typed is lost. Leaving is 1 too when the
+ * server never let us in: it refused the ID (an `Error:` line), or sent no welcome before it
+ * closed. Piped input may well end before the server has answered the ID; its answer decides.
  *
  * @example Usage
  * ```ts ignore
@@ -229,7 +231,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     closeQuietly(conn);
     await receiving;
     print("Host Disconnected");
-    return outcome === "server closed" ? 1 : 0;
+    return outcome === "server closed" || !joined ? 1 : 0;
   } finally {
     closeQuietly(conn); // closed already, unless something threw
     terminal?.restore();

@@ -150,7 +150,8 @@ export interface SelectClientOptions {
 
 /**
  * Runs the client until input ends, `quit` or `/quit [reason]`, Ctrl-C or SIGTERM (exit status
- * 0) or the server goes away (1).
+ * 0) or the server goes away (1). Leaving is 1 too when the server refused the connection: its
+ * first line was an `Error:` (`Error: Server is full…`), which piped input may well end before.
  *
  * @example Usage
  * ```ts ignore
@@ -213,6 +214,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
     events.add(received());
 
     let leaving = false;
+    /** Whether the server turned us away: its first line is an `Error:`, not a room's line. */
+    let refused: boolean | undefined;
     /** Leave politely: let what was typed go out, then let the server close. */
     const startLeaving = () => {
       if (leaving) return;
@@ -231,6 +234,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
         case "received": {
           const entered = ENTERED.exec(event.line)?.[1];
           if (entered !== undefined && isOwnName(entered, conn.localAddr)) self = entered;
+          refused ??= event.line.startsWith("Error:");
           print(formatReceived(event.line, style, self));
           break;
         }
@@ -240,12 +244,12 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
           break;
         case "disconnected":
           server.close();
-          if (leaving) return 0;
+          if (leaving) return refused ? 1 : 0;
           print("Disconnected from chat server");
           return 1;
         case "gave up waiting":
           server.close();
-          return 0;
+          return refused ? 1 : 0;
       }
     }
   } finally {

@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer, type ThreadedServerOptions } from "../server.ts";
+import { startSelectServer } from "../select_server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
 import { Script } from "./script.ts";
@@ -178,6 +179,48 @@ Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", asy
     ]);
     await alice.close();
   });
+});
+
+Deno.test("client.ts and select_client.ts exit 1 when refused, however early their input ended", async () => {
+  // A stand-in server that answers only once the client has left: its piped input ended first.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String(listener.addr.port);
+  const cases = [
+    ["client.ts", ["a b"], 'Error: ID "a b" must not contain white space'],
+    ["client.ts", ["bob"], undefined], // closed without a welcome
+    ["select_client.ts", [], "Error: Server is full: 1 of 1 places are taken"],
+  ] as const;
+  for (const [script, args, answer] of cases) {
+    const client = Script.start(script, ["127.0.0.1", port, ...args]);
+    const conn = await acceptWithin(listener);
+    await client.write("hi\n");
+    await client.closeStdin();
+    assert.match(await readToEnd(conn), /hi\n/); // it said everything and closed its side
+    if (answer) await writeAll(conn, encoder.encode(answer + "\n"));
+    conn.close();
+    const { code, stdout } = await client.exitOnItsOwn();
+    assert.equal(code, 1, `${script} ${answer}: ${stdout.join("\n")}`);
+    if (answer) assert.ok(stdout.includes(answer), stdout.join("\n"));
+  }
+
+  // The real servers, whose answer may come before or after the input ends.
+  await withServer(async (port) => {
+    const client = Script.start("client.ts", ["127.0.0.1", String(port), "a b"]);
+    await client.write("hi\n");
+    const { code, stdout } = await client.exit();
+    assert.equal(code, 1, stdout.join("\n"));
+    assert.ok(stdout.some((line) => line.startsWith("Error: ID")), stdout.join("\n"));
+  });
+  await withFlavorServer(startSelectServer, async (port) => {
+    const watcher = await LineClient.connect(port);
+    await watcher.expect(/entered room$/);
+    const client = Script.start("select_client.ts", ["127.0.0.1", String(port)]);
+    await client.write("hi\n");
+    const { code, stdout } = await client.exit();
+    assert.equal(code, 1, stdout.join("\n"));
+    assert.ok(stdout.includes("Error: Server is full: 1 of 1 places are taken"), stdout.join("\n"));
+    await watcher.close();
+  }, { maxClients: 1 });
 });
 
 Deno.test("client.ts and server.ts answer bad arguments with usage and status 2", async () => {
