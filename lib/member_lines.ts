@@ -129,7 +129,9 @@ export async function* memberLines(
           // The partial line sat idle: a whole message from a newline-less client (or the
           // end of a too-long one, which is dropped).
           const partial = decoder.flush();
-          if (partial !== undefined) yield partial;
+          if (partial === undefined) continue;
+          if (!await admitted(member, room, bucket)) return;
+          yield partial;
         }
       }
     } catch (error) {
@@ -143,15 +145,23 @@ export async function* memberLines(
     // A too-long line may have no newline yet: only a line proves the client sends them.
     lineBased ||= frames.some((frame) => frame !== LINE_TOO_LONG);
     for (const frame of frames) {
-      if (!room.flowing) await room.whenFlowing();
-      const wait = bucket?.take() ?? 0;
-      if (wait > 0) await delay(wait);
-      if (member.closed) return;
+      if (!await admitted(member, room, bucket)) return;
       yield frame;
     }
   }
   const last = decoder.flush();
-  if (last !== undefined && !member.closed) yield last;
+  if (last !== undefined && await admitted(member, room, bucket)) yield last;
+}
+
+/**
+ * Waits until the room flows and the rate limit allows one more line; `false`
+ * if the member was closed meanwhile. Every line a member sends passes here.
+ */
+async function admitted(member: Member, room: Room, bucket?: TokenBucket): Promise<boolean> {
+  if (!room.flowing) await room.whenFlowing();
+  const wait = bucket?.take() ?? 0;
+  if (wait > 0) await delay(wait);
+  return !member.closed;
 }
 
 /**
