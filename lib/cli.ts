@@ -287,6 +287,8 @@ export function parseRemotePort(text: string): number {
  *
  * const error = new Deno.errors.AddrInUse("Address already in use (os error 98)");
  * assert.equal(describeNetworkError(error, "0.0.0.0:1234"), "Address 0.0.0.0:1234 is already in use");
+ * const unreachable = Object.assign(new Error("No route to host"), { code: "EHOSTUNREACH" });
+ * assert.equal(describeNetworkError(unreachable, "[2001:db8::1]:1234"), "No route to [2001:db8::1]:1234");
  * ```
  */
 export function describeNetworkError(error: unknown, target: string): string | undefined {
@@ -306,6 +308,8 @@ export function describeNetworkError(error: unknown, target: string): string | u
     return `Cannot resolve the host in ${target}`;
   }
   if (error instanceof Deno.errors.NetworkUnreachable) return `Network unreachable for ${target}`;
+  // Deno has no class for this one, only the code.
+  if ((error as { code?: unknown } | null)?.code === "EHOSTUNREACH") return `No route to ${target}`;
   return undefined;
 }
 
