@@ -164,7 +164,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
         if (typed.type === "eof") break;
         const command = parseChatCommand(typed.line);
         if (!await send(typed.line)) {
-          if (!reconnect) break;
+          // The server went away (reset the connection, say), as the receiving side will see.
+          if (!reconnect) return "server closed";
           print(`Not connected, not sent: ${sanitize(typed.line)}`);
           continue;
         }
@@ -216,17 +217,15 @@ export async function runClient(options: ClientOptions): Promise<number> {
       outcome = await Promise.race([receiving, typing, interrupted]);
     }
 
-    if (outcome !== "server closed") {
+    if (outcome === "server closed") {
+      // A failed send may tell first: show what the server sent before it went.
+      await within(receiving, LEAVE_TIMEOUT_MS);
+    } else {
       // Leave politely: say quit (unless the user just did), then let the server close, so
       // nothing we sent is lost.
       if (outcome !== "quit") await send("quit");
       await ignoringDisconnect(() => conn.closeWrite());
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        receiving,
-        new Promise((resolve) => timer = setTimeout(resolve, LEAVE_TIMEOUT_MS)),
-      ]);
-      clearTimeout(timer);
+      await within(receiving, LEAVE_TIMEOUT_MS);
     }
     closeQuietly(conn);
     await receiving;
@@ -235,6 +234,16 @@ export async function runClient(options: ClientOptions): Promise<number> {
   } finally {
     closeQuietly(conn); // closed already, unless something threw
     terminal?.restore();
+  }
+}
+
+/** Waits for `promise` to settle, or `ms` to pass, whichever comes first. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -107,6 +107,29 @@ Deno.test("client.ts exits 1 at once when the server goes away", async () => {
   await watcher.close();
 });
 
+Deno.test("client.ts with piped input exits 1 when the server resets the connection", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const bob = Script.start("client.ts", ["127.0.0.1", String(listener.addr.port), "bob"]);
+  const conn = await acceptWithin(listener);
+  // Lines piped in all along, which this server never reads: closing it resets the connection.
+  const piping = (async () => {
+    try {
+      while (true) await bob.write("typed\n".repeat(1000));
+    } catch (error) {
+      if (!(error instanceof TypeError || error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
+  })();
+  // A backlog that the client is still printing after the reset, so that a failed send is what
+  // tells it first that the server is gone.
+  await writeAll(conn, encoder.encode(WELCOME + "[alice]x\n".repeat(200_000)));
+  conn.close();
+  const { code, stdout } = await bob.exitOnItsOwn();
+  await piping;
+  assert.equal(code, 1);
+  assert.equal(stdout.at(-1), "Host Disconnected");
+  assert.ok(stdout.includes("[alice]x"), "what arrived before the reset is shown");
+});
+
 Deno.test("client.ts with --reconnect says what it could not send, then rejoins", async () => {
   const first = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
   const port = first.addr.port;
