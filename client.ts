@@ -35,9 +35,9 @@ import {
 } from "./lib/terminal_style.ts";
 import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { textLines } from "./lib/text_lines.ts";
-import { writeAll } from "./lib/write_all.ts";
+import { SerialWriter } from "./lib/write_all.ts";
 
-/** How long to wait for the server to close after we said quit, in ms. */
+/** How long leaving may take in all: saying quit, and the server closing after it, in ms. */
 const LEAVE_TIMEOUT_MS = 2000;
 /** The pause before the first attempt to reconnect, in ms; it doubles after each failure. */
 const RECONNECT_DELAY_MS = 1000;
@@ -102,8 +102,9 @@ type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
  * Runs the client until you quit (exit status 0) or the server goes away (1).
  *
  * You leave with `quit` (any case) or `/quit [reason]`, which are sent first, with Ctrl-D or the
- * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits,
- * a bounded time, for the server to close, so nothing typed is lost. Leaving is 1 too when the
+ * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits
+ * for the server to close, so nothing typed is lost: 2 s at most in all, even when the server has
+ * stopped reading. A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`). Leaving is 1 too when the
  * server never let us in: it refused the ID (an `Error:` line), or sent no welcome before it
  * closed. Piped input may well end before the server has answered the ID; its answer decides.
  *
@@ -131,8 +132,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let joined = false;
   /** Whether it refused us: an `Error:` line before the welcome. Then we do not come back. */
   let refused = false;
+  /** Once leaving, the typing task sends nothing more. */
+  let leaving = false;
   const show = (line: string) => print(formatReceived(line, style, id));
-  const send = (text: string) => ignoringDisconnect(() => writeAll(conn, encodeLine(text)));
+  /** Our lines to the server, each written whole before the next: quit never splits a line. */
+  let writer = new SerialWriter(conn);
+  const send = (text: string) => ignoringDisconnect(() => writer.write(encodeLine(text)));
   /** The server does not send us our own lines: show them as the others see them. */
   const echo = (line: string, command: ChatCommand | undefined) => {
     if (command === undefined && messageText(line) !== "") show(`[${id}]${messageText(line)}`);
@@ -160,8 +165,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
       for await (
         const typed of terminal ? terminal.input() : lineInput(options.input ?? Deno.stdin)
       ) {
+        if (leaving || typed.type === "eof") break;
         if (typed.type === "interrupt") return "interrupted";
-        if (typed.type === "eof") break;
         const command = parseChatCommand(typed.line);
         if (!await send(typed.line)) {
           // The server went away (reset the connection, say), as the receiving side will see.
@@ -210,6 +215,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
         break;
       }
       conn = rejoined;
+      writer = new SerialWriter(conn);
       joined = false;
       print(`Reconnected; joining as ${id}`);
       await send(id);
@@ -221,11 +227,20 @@ export async function runClient(options: ClientOptions): Promise<number> {
       // A failed send may tell first: show what the server sent before it went.
       await within(receiving, LEAVE_TIMEOUT_MS);
     } else {
-      // Leave politely: say quit (unless the user just did), then let the server close, so
-      // nothing we sent is lost.
-      if (outcome !== "quit") await send("quit");
-      await ignoringDisconnect(() => conn.closeWrite());
-      await within(receiving, LEAVE_TIMEOUT_MS);
+      // Leave politely: say quit (unless the user just did), close our side, and let the server
+      // close, so nothing we sent is lost; but all of it within the one deadline. A write still
+      // pending means the server stopped reading (it pauses a member on purpose, up to its
+      // --slow-timeout), and Deno's closeWrite() would wait behind it: skip that. Closing the
+      // connection at the deadline ends whatever is still pending.
+      leaving = true;
+      const polite = (async () => {
+        if (outcome !== "quit") await send("quit");
+        if (writer.pending === 0) await ignoringDisconnect(() => conn.closeWrite());
+        await receiving;
+      })();
+      await within(polite, LEAVE_TIMEOUT_MS);
+      closeQuietly(conn);
+      await polite;
     }
     closeQuietly(conn);
     await receiving;

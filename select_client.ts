@@ -51,6 +51,7 @@ import { writeAllSync } from "./lib/write_all.ts";
  * ```
  */
 export const ERASE_TYPED_LINE = "\x1b[1A\x1b[2K";
+/** How long leaving may take in all: sending what is queued, and the server closing, in ms. */
 const LEAVE_TIMEOUT_MS = 2000;
 /** `Client (name) entered room`: a member joined. The newcomer gets its own. */
 const ENTERED = /^Client \((.+)\) entered room$/;
@@ -152,6 +153,8 @@ export interface SelectClientOptions {
  * Runs the client until input ends, `quit` or `/quit [reason]`, Ctrl-C or SIGTERM (exit status
  * 0) or the server goes away (1). Leaving is 1 too when the server refused the connection: its
  * first line was an `Error:` (`Error: Server is full…`), which piped input may well end before.
+ * Leaving lets the server take what was typed and close, 2 s at most in all, even when it has
+ * stopped reading; a second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  *
  * @example Usage
  * ```ts ignore
@@ -264,11 +267,18 @@ function eraseTypedLine(): void {
   else if (Deno.stderr.isTerminal()) writeAllSync(Deno.stderr, ERASE_TYPED_LINE);
 }
 
-/** Sends what is queued, closes our side, and waits a while for the server to close. */
+/**
+ * Sends what is queued, closes our side, and waits for the server to close: all within
+ * {@linkcode LEAVE_TIMEOUT_MS}, after which the caller closes the connection.
+ */
 async function leave(server: Member): Promise<void> {
-  await server.flush(LEAVE_TIMEOUT_MS);
-  await ignoringDisconnect(() => server.conn.closeWrite());
-  await new Promise((resolve) => setTimeout(resolve, LEAVE_TIMEOUT_MS));
+  const deadline = performance.now() + LEAVE_TIMEOUT_MS;
+  await server.flush(LEAVE_TIMEOUT_MS, LEAVE_TIMEOUT_MS);
+  // A write still pending means the server stopped reading (it pauses a member on purpose, up to
+  // its --slow-timeout), and Deno's closeWrite() would wait behind it: skip that. The close at
+  // the deadline ends the write.
+  if (server.queuedBytes === 0) await ignoringDisconnect(() => server.conn.closeWrite());
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
 }
 
 const COMMAND: CommandSpec = {

@@ -37,10 +37,32 @@ export function untilSignal(signals: readonly Deno.Signal[] = STOP_SIGNALS): Pro
   });
 }
 
+/** Added to a signal's number for the exit status of a process it ends, as shells report it. */
+const SIGNAL_EXIT_BASE = 128;
+/** The numbers of the stop signals, the same on every POSIX system. */
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGTERM: 15,
+};
+/** The exit status after a signal without a number in {@linkcode SIGNAL_NUMBERS}. */
+const EXIT_FAILURE = 1;
+
+/** The exit status of a process that `signal` ended, as a shell reports it. */
+function exitStatusAfter(signal: Deno.Signal): number {
+  const number = SIGNAL_NUMBERS[signal];
+  return number === undefined ? EXIT_FAILURE : SIGNAL_EXIT_BASE + number;
+}
+
 /**
  * A client's stop signals, listened for until disposed: {@linkcode StopSignals.received}
- * resolves with the first of them to arrive. Disposing removes the listeners, so a client run
- * inside a bigger program (or a test) leaves none behind.
+ * resolves with the first of them to arrive, and the client starts to leave, a bounded time.
+ * Another one after it is the user who will not wait: the process exits at once, with status 128
+ * plus the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process the
+ * signal ended. `Deno.exit` still runs the `unload` listeners, so a started `TerminalUi` gives the
+ * terminal back. Disposing removes the listeners, so a client run inside a bigger program (or a
+ * test) leaves none behind.
  *
  * @example Usage
  * ```ts ignore
@@ -71,7 +93,13 @@ export class StopSignals implements Disposable {
   constructor(signals: readonly Deno.Signal[] = STOP_SIGNALS) {
     const { promise, resolve } = Promise.withResolvers<Deno.Signal>();
     this.received = promise;
-    this.#listeners = signals.map((signal) => [signal, () => resolve(signal)]);
+    let received = false;
+    const onSignal = (signal: Deno.Signal) => () => {
+      if (received) Deno.exit(exitStatusAfter(signal));
+      received = true;
+      resolve(signal);
+    };
+    this.#listeners = signals.map((signal) => [signal, onSignal(signal)]);
     for (const [signal, listener] of this.#listeners) Deno.addSignalListener(signal, listener);
   }
 

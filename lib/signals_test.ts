@@ -17,3 +17,26 @@ Deno.test("StopSignals resolves with the first signal and lets go of its listene
   stop[Symbol.dispose]();
   stop[Symbol.dispose](); // harmless; the sanitizer checks that no listener is left
 });
+
+Deno.test("StopSignals exits at once on a second signal, 128 + its number", async () => {
+  const module = new URL("./signals.ts", import.meta.url).href;
+  // Leaving takes "for ever" here: only the second signal can end it before the timer does.
+  const program = `import { StopSignals } from ${JSON.stringify(module)};
+    const stop = new StopSignals();
+    console.log("listening");
+    console.log(\`leaving after \${await stop.received}\`);
+    setTimeout(() => {}, ${SIGNAL_WAIT_MS});`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", program],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+  const nextLine = async () => ((await lines.next()).value ?? "").trim();
+  assert.equal(await nextLine(), "listening");
+  child.kill("SIGTERM");
+  assert.equal(await nextLine(), "leaving after SIGTERM");
+  child.kill("SIGINT");
+  assert.equal((await child.status).code, 130);
+  await lines.return?.();
+});

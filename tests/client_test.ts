@@ -26,6 +26,51 @@ async function acceptWithin(listener: Deno.TcpListener): Promise<Deno.TcpConn> {
   }
 }
 
+/** How long piped input may go untaken before a client counts as stuck on a full socket, in ms. */
+const STALL_MS = 500;
+/** The most input fed to a client while waiting for it to get stuck. */
+const MAX_FEED_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Pipes lines into `client` until it stops taking them: it is stuck writing to a server that does
+ * not read, its socket full. No event says a socket is full; input left untaken for
+ * {@linkcode STALL_MS} is the sign, and a false one makes a test weaker, never flaky. The write
+ * left pending ends when the client exits.
+ */
+async function feedUntilStuck(client: Script): Promise<void> {
+  const chunk = ("x".repeat(1023) + "\n").repeat(64);
+  for (let fed = 0; fed < MAX_FEED_BYTES; fed += chunk.length) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), STALL_MS);
+    });
+    const taken = client.write(chunk).then(() => true, (error) => {
+      if (!(error instanceof TypeError || error instanceof Deno.errors.BrokenPipe)) throw error;
+      return true; // it exited
+    });
+    const tookIt = await Promise.race([taken, stalled]);
+    clearTimeout(timer);
+    if (!tookIt) return;
+  }
+  throw new Error(`The client took ${MAX_FEED_BYTES} bytes of input without getting stuck`);
+}
+
+/** Waits for `script` to exit; kills it and fails if it has not within {@linkcode WAIT_MS}. */
+async function exitWithin(script: Script): Promise<{ code: number; stdout: string[] }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"hung">((resolve) => {
+    timer = setTimeout(() => resolve("hung"), WAIT_MS);
+  });
+  const ended = await Promise.race([script.status, timeout]);
+  clearTimeout(timer);
+  if (ended === "hung") {
+    script.process.kill("SIGKILL");
+    await script.exitOnItsOwn();
+    throw new Error(`Still running ${WAIT_MS} ms later; stdout: ${JSON.stringify(script.stdout)}`);
+  }
+  return await script.exitOnItsOwn();
+}
+
 /** Reads `conn` until the peer closes it; returns what it sent. */
 async function readToEnd(conn: Deno.Conn): Promise<string> {
   const decoder = new TextDecoder();
@@ -129,6 +174,37 @@ Deno.test("client.ts with piped input exits 1 when the server resets the connect
   assert.equal(stdout.at(-1), "Host Disconnected");
   assert.ok(stdout.includes("[alice]x"), "what arrived before the reset is shown");
 });
+
+for (
+  const [script, args, greeting] of [
+    ["client.ts", ["bob"], WELCOME],
+    ["select_client.ts", [], ""],
+  ] as const
+) {
+  Deno.test(`${script} leaves in bounded time on SIGTERM while its write is stuck`, async () => {
+    // A server that has stopped reading, as ours do on purpose for up to --slow-timeout.
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = Script.start(script, ["127.0.0.1", String(listener.addr.port), ...args]);
+    using conn = await acceptWithin(listener);
+    await writeAll(conn, encoder.encode(greeting));
+    await feedUntilStuck(client);
+    client.process.kill("SIGTERM");
+    const { code } = await exitWithin(client);
+    assert.equal(code, 0);
+  });
+
+  Deno.test(`${script} exits at once on a second signal while leaving`, async () => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = Script.start(script, ["127.0.0.1", String(listener.addr.port), ...args]);
+    using conn = await acceptWithin(listener);
+    await writeAll(conn, encoder.encode(greeting));
+    await feedUntilStuck(client);
+    client.process.kill("SIGTERM"); // leave, which cannot end before its deadline here
+    client.process.kill("SIGINT"); // no, now: 128 + the number of the one taken second
+    const { code } = await exitWithin(client);
+    assert.ok(code === 130 || code === 143, `exit status ${code}`);
+  });
+}
 
 Deno.test("client.ts with --reconnect says what it could not send, then rejoins", async () => {
   const first = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
