@@ -205,6 +205,7 @@ export class Room {
 
   /**
    * Adds `member` under `key`; returns `false`, changing nothing, when the key is taken.
+   * What was broadcast earlier in this turn goes to the members already here, not to it.
    *
    * @example Usage
    * ```ts
@@ -223,6 +224,7 @@ export class Room {
    */
   add(member: Member, key: string = member.name): boolean {
     if (this.#members.has(key)) return false;
+    this.flush(); // the lines gathered so far were said before it came
     this.#members.set(key, member);
     return true;
   }

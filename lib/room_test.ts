@@ -165,3 +165,18 @@ Deno.test("Room.onBacklog() forgives a member backlogged less than a fifth of th
   room.delete(bob);
   bob.close();
 });
+
+Deno.test("Room.add() in the middle of a turn gives the newcomer only what is said after it came", async () => {
+  const writes: string[] = [];
+  const { room: chat, amy, settle } = room(writes);
+  chat.broadcastLine("[amy] before dan", amy);
+  const dan = member("dan", writes);
+  chat.add(dan);
+  chat.broadcastLine("[amy] after dan", amy);
+  chat.flush();
+  await settle();
+  await dan.flush(1000);
+  assert.deepEqual(writes.filter((write) => write.startsWith("dan")), ["dan: [amy] after dan\n"]);
+  const bob = writes.filter((write) => write.startsWith("bob")).map((write) => write.slice(5));
+  assert.equal(bob.join(""), "[amy] before dan\n[amy] after dan\n");
+});
