@@ -104,9 +104,10 @@ type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
  * You leave with `quit` (any case) or `/quit [reason]`, which are sent first, with Ctrl-D or the
  * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits
  * for the server to close, so nothing typed is lost: 2 s at most in all, even when the server has
- * stopped reading. A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`). Leaving is 1 too when the
- * server never let us in: it refused the ID (an `Error:` line), or sent no welcome before it
- * closed. Piped input may well end before the server has answered the ID; its answer decides.
+ * stopped reading. A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * Leaving is 1 too when the server never let us in: it refused the ID (an `Error:` line), or sent
+ * no welcome before it closed. Piped input may well end before the server has answered the ID;
+ * its answer decides.
  *
  * @example Usage
  * ```ts ignore
