@@ -44,6 +44,7 @@ Deno.test("bench.ts, loadgen.ts, compile.ts: a wrong argument is quoted, with th
     [BENCH, ["--server", "nginx"], 'Unknown server "nginx": expected one of threaded,'],
     [BENCH, ["--bogus"], 'Unknown option "--bogus"'],
     [LOADGEN, ["--members", "5"], 'Option "--port" is required'],
+    [LOADGEN, ["--port", "0"], 'Invalid port "0": expected a whole number from 1 to 65535'],
     [LOADGEN, ["--port", "1", "--rate", "fast"], 'Invalid --rate "fast": expected a whole number'],
     [COMPILE, ["dist"], 'Unexpected argument "dist"'],
   ];

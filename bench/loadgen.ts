@@ -38,7 +38,7 @@ import {
   type CommandSpec,
   parseCommand,
   parseInteger,
-  parsePort,
+  parseRemotePort,
   runMain,
   UsageError,
 } from "../lib/cli.ts";
@@ -1098,7 +1098,7 @@ async function main(args: string[]): Promise<number> {
     return typeof text === "string" ? parseInteger(text, `--${name}`) : undefined;
   };
   if (typeof values.port !== "string") throw new UsageError('Option "--port" is required');
-  const port = parsePort(values.port);
+  const port = parseRemotePort(values.port);
   const result = await runLoad({
     hostname: typeof values.host === "string" ? values.host : undefined,
     port,
