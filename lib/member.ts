@@ -43,8 +43,10 @@ export const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
-/** The size of the buffers that small pieces queued behind a write are gathered in, in bytes. */
+/** The most bytes that small pieces queued behind a write are gathered into, per buffer. */
 const TAIL_BYTES = 4096;
+/** How many pieces may wait behind a write, each in its own buffer, before small ones are gathered. */
+const GATHER_AFTER = 16;
 
 /**
  * Encodes one outgoing line, adding the newline.
@@ -559,10 +561,12 @@ export class Member {
   /** Adds `bytes` to the queue; `false` if the member is closed or closing, and drops them. */
   #enqueue(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
-    // Behind a write in flight, bytes may wait long. A view much smaller than its buffer (a
-    // part of the room's batch) would keep all of that alive, and the queue counts only the
-    // view: such pieces are copied into a buffer of ours, many to a buffer.
-    if (this.#batch !== EMPTY && bytes.length * 2 < bytes.buffer.byteLength) {
+    // Behind a write in flight, bytes may wait long, and the queue counts only their length. A
+    // view much smaller than its buffer (a part of the room's batch) would keep all of that
+    // alive, and thousands of one-line buffers cost far more than their bytes: such pieces are
+    // copied into buffers of ours, many to a buffer.
+    const small = bytes.length * 2 <= TAIL_BYTES && this.#queue.length >= GATHER_AFTER;
+    if (this.#batch !== EMPTY && (small || bytes.length * 2 < bytes.buffer.byteLength)) {
       this.#appendToTail(bytes);
     } else {
       this.#queue.push(bytes);
@@ -575,18 +579,25 @@ export class Member {
 
   #appendToTail(bytes: Uint8Array): void {
     const tail = this.#tail;
-    const length = this.#tailLength + bytes.length;
-    if (tail !== undefined && length <= tail.length) {
-      tail.set(bytes, this.#tailLength);
+    const used = this.#tailLength;
+    const length = used + bytes.length;
+    if (tail !== undefined && length <= TAIL_BYTES) {
+      // A piece alone costs its own size (a room of thousands may each queue one); a tail that
+      // fills up doubles, so that many small pieces share a buffer.
+      let into = tail;
+      if (length > tail.length) {
+        into = new Uint8Array(Math.min(TAIL_BYTES, Math.max(2 * tail.length, length)));
+        into.set(tail.subarray(0, used));
+        this.#tail = into;
+      }
+      into.set(bytes, used);
       this.#tailLength = length;
-      this.#queue[this.#queue.length - 1] = tail.subarray(0, length);
+      this.#queue[this.#queue.length - 1] = into.subarray(0, length);
       return;
     }
-    const fresh = new Uint8Array(Math.max(TAIL_BYTES, bytes.length));
-    fresh.set(bytes);
-    this.#tail = fresh;
+    this.#tail = bytes.slice();
     this.#tailLength = bytes.length;
-    this.#queue.push(fresh.subarray(0, bytes.length));
+    this.#queue.push(this.#tail);
   }
 
   #setBacklogged(backlogged: boolean): void {

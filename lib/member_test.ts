@@ -99,6 +99,27 @@ Deno.test("Member.send() copies a small view queued behind a write, so it holds 
   assert.equal(text, "first\nsecond\nthird\nown buffer\nsecond\n");
 });
 
+Deno.test("Member.send() gathers many small lines queued behind a write, in order", async () => {
+  const received: number[] = [];
+  const first = Promise.withResolvers<number>();
+  const conn = fakeConn((p) => {
+    const taken = received.length === 0 ? first.promise : Promise.resolve(p.length);
+    received.push(...p);
+    return taken;
+  });
+  const member = new Member(conn, { name: "bob" });
+  member.send(encodeLine("first"));
+  await Promise.resolve(); // a write is in flight
+  const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+  for (const line of lines) member.send(encodeLine(line));
+  member.send(new Uint8Array(5000).fill(0x2e)); // too big to gather: queued as it is
+  member.sendLine("last");
+  first.resolve(6);
+  await member.flush(1000);
+  const text = new TextDecoder().decode(new Uint8Array(received));
+  assert.equal(text, ["first", ...lines, ".".repeat(5000)].join("\n") + "last\n");
+});
+
 Deno.test("Member.closeAfterFlush() stops lingering once the member is closed", async () => {
   const fake = trickleConn(1 << 20);
   const member = new Member(fake.conn, { name: "bob" });

@@ -420,12 +420,20 @@ export class Room {
 
   /** Hands the batch over as {@linkcode Room.flush} does; `now`: members start writing at once. */
   #handOverBatch(now: boolean): void {
-    if (this.#length === 0) return;
-    const batch = this.#batch.subarray(0, this.#length);
+    const length = this.#length;
+    if (length === 0) return;
+    let batch: Uint8Array;
+    if (length * 2 < this.#batch.length) {
+      // Most turns carry a line or two: hand over a copy of just those bytes, which members may
+      // hold a long while, and keep the buffer for the next turn.
+      batch = this.#batch.slice(0, length);
+    } else {
+      batch = this.#batch.subarray(0, length);
+      this.#batch = new Uint8Array(
+        Math.min(Math.max(INITIAL_BATCH_BYTES, length), MAX_REUSED_BATCH_BYTES),
+      );
+    }
     const excluded = this.#excluded;
-    this.#batch = new Uint8Array(
-      Math.min(Math.max(INITIAL_BATCH_BYTES, this.#length), MAX_REUSED_BATCH_BYTES),
-    );
     this.#length = 0;
     this.#excluded = new Map();
     const last = this.#servedLast;
