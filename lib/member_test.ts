@@ -72,9 +72,13 @@ Deno.test("Member backlog crosses the high-water mark and drains below half of i
   await member.flush(1000);
 });
 
-Deno.test("Member.send() copies a small view queued behind a write, so it holds no more than it counts", async () => {
+/**
+ * A member whose first write, of "first\n", stays in flight until `first` is resolved with its
+ * count; later writes take everything. `received` has every byte handed to a write.
+ */
+async function writingFirst() {
   const received: number[] = [];
-  const first = Promise.withResolvers<number>(); // the first write stays in flight until resolved
+  const first = Promise.withResolvers<number>();
   const conn = fakeConn((p) => {
     const taken = received.length === 0 ? first.promise : Promise.resolve(p.length);
     received.push(...p);
@@ -84,6 +88,11 @@ Deno.test("Member.send() copies a small view queued behind a write, so it holds 
   member.send(encodeLine("first"));
   await Promise.resolve(); // the writer took it
   assert.equal(received.length, 6, "a write is in flight");
+  return { member, received, first };
+}
+
+Deno.test("Member.send() copies a small view queued behind a write, so it holds no more than it counts", async () => {
+  const { member, received, first } = await writingFirst();
   const batch = new Uint8Array(4096); // as the room's batch: every member gets views of it
   batch.set(encodeLine("second"));
   batch.set(encodeLine("third"), 7);
@@ -100,16 +109,7 @@ Deno.test("Member.send() copies a small view queued behind a write, so it holds 
 });
 
 Deno.test("Member.send() gathers many small lines queued behind a write, in order", async () => {
-  const received: number[] = [];
-  const first = Promise.withResolvers<number>();
-  const conn = fakeConn((p) => {
-    const taken = received.length === 0 ? first.promise : Promise.resolve(p.length);
-    received.push(...p);
-    return taken;
-  });
-  const member = new Member(conn, { name: "bob" });
-  member.send(encodeLine("first"));
-  await Promise.resolve(); // a write is in flight
+  const { member, received, first } = await writingFirst();
   const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
   for (const line of lines) member.send(encodeLine(line));
   member.send(new Uint8Array(5000).fill(0x2e)); // too big to gather: queued as it is
