@@ -80,7 +80,7 @@ export const DEFAULT_SLOW_TIMEOUT_MS = 5000;
  * import { SLOW_RECOVERY } from "./room.ts";
  * import assert from "node:assert/strict";
  *
- * // Backlogged 1 s, then flowing 4 s: the second is forgiven.
+ * // Backlogged 1 s, then flowing 4 s: that second is forgiven.
  * assert.equal(4000 / SLOW_RECOVERY, 1000);
  * ```
  */
