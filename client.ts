@@ -22,6 +22,7 @@ import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_comm
 import { type CommandSpec, FatalError, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
+import { within } from "./lib/deadlines.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
 import { sanitize } from "./lib/sanitize.ts";
@@ -250,16 +251,6 @@ export async function runClient(options: ClientOptions): Promise<number> {
   } finally {
     closeQuietly(conn); // closed already, unless something threw
     terminal?.restore();
-  }
-}
-
-/** Waits for `promise` to settle, or `ms` to pass, whichever comes first. */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Many deadlines of one length on a single timer.
+ * Deadlines: {@linkcode within} for one promise, and {@linkcode Deadlines} for
+ * many of one length on a single timer.
  *
  * A server that gives every new connection 10 s to say who it is would start
  * a timer per connection; each costs Deno about 1.5 KB that stays until the
@@ -9,6 +10,29 @@
  *
  * @module
  */
+
+/**
+ * `promise`'s value, or `undefined` once `ms` have passed, whichever comes
+ * first (`Infinity`: `promise` itself). The timer is cleared either way; a
+ * rejection of `promise` before the time is up rejects.
+ *
+ * @example Usage
+ * ```ts
+ * import { within } from "./deadlines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await within(Promise.resolve("bob"), 1000), "bob");
+ * assert.equal(await within(new Promise(() => {}), 1), undefined); // gave up after 1 ms
+ * ```
+ */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  if (ms === Infinity) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Deadlines that all lie `ms` after they were set, on one timer.

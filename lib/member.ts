@@ -11,6 +11,7 @@
  * @module
  */
 
+import { within } from "./deadlines.ts";
 import { isDisconnect } from "./errors.ts";
 
 /**
@@ -459,12 +460,7 @@ export class Member {
       } catch (error) {
         if (!isDisconnect(error)) throw error;
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#ended.promise,
-        new Promise((resolve) => timer = setTimeout(resolve, LINGER_MS)),
-      ]);
-      clearTimeout(timer);
+      await within(this.#ended.promise, LINGER_MS);
     }
     this.close(reason);
   }

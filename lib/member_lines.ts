@@ -6,6 +6,7 @@
  */
 
 import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
+import { within } from "./deadlines.ts";
 import { isDisconnect } from "./errors.ts";
 import { type Frame, LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
@@ -175,19 +176,6 @@ function timeLeft(heard: number, idleTimeoutMs: number, partialMs: number): numb
     partialMs > 0 ? partialMs : Infinity,
   );
   return heard + until - performance.now();
-}
-
-/**
- * `read`, or `undefined` once `ms` have passed (`Infinity`: `read` itself).
- * A module function, not a closure: it would be one more object per member.
- */
-function within(read: Promise<number | null>, ms: number): Promise<number | null | undefined> {
-  if (ms === Infinity) return read;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {
