@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorCode } from "./errors.ts";
 import { quote } from "./sanitize.ts";
 
 /** The exit status for wrong arguments, as BSD's `EX_USAGE` convention and most shells use. */
@@ -308,8 +309,7 @@ export function describeNetworkError(error: unknown, target: string): string | u
     return `Cannot resolve the host in ${target}`;
   }
   if (error instanceof Deno.errors.NetworkUnreachable) return `Network unreachable for ${target}`;
-  // Deno has no class for this one, only the code.
-  if ((error as { code?: unknown } | null)?.code === "EHOSTUNREACH") return `No route to ${target}`;
+  if (errorCode(error) === "EHOSTUNREACH") return `No route to ${target}`; // no class for it
   return undefined;
 }
 

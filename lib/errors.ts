@@ -41,8 +41,27 @@ const EXPECTED_CODES = new Set(["EHOSTUNREACH", "EHOSTDOWN"]);
  */
 export function isDisconnect(error: unknown): boolean {
   if (EXPECTED.some((kind) => error instanceof kind)) return true;
+  const code = errorCode(error);
+  return code !== undefined && EXPECTED_CODES.has(code);
+}
+
+/**
+ * The system error code Deno gives an error from an op (`"EHOSTUNREACH"`), if any: for the
+ * errors Deno has no class for.
+ *
+ * @example Usage
+ * ```ts
+ * import { errorCode } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const unreachable = Object.assign(new Error("No route to host"), { code: "EHOSTUNREACH" });
+ * assert.equal(errorCode(unreachable), "EHOSTUNREACH");
+ * assert.equal(errorCode(new TypeError("bug")), undefined);
+ * ```
+ */
+export function errorCode(error: unknown): string | undefined {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  return typeof code === "string" && EXPECTED_CODES.has(code);
+  return typeof code === "string" ? code : undefined;
 }
 
 /**
