@@ -97,7 +97,14 @@ Deno.test("compile.ts hands deno compile a file path, in a directory named with 
     const root = `${dir}/with space/저장소`;
     await Deno.mkdir(`${root}/scripts`, { recursive: true });
     await Deno.mkdir(`${root}/lib`);
-    for (const file of ["scripts/compile.ts", "lib/cli.ts", "lib/sanitize.ts", "deno.json"]) {
+    const files = [
+      "scripts/compile.ts",
+      "lib/cli.ts",
+      "lib/errors.ts",
+      "lib/sanitize.ts",
+      "deno.json",
+    ];
+    for (const file of files) {
       await Deno.copyFile(new URL(`../${file}`, import.meta.url), `${root}/${file}`);
     }
     await Deno.writeTextFile(`${root}/server.ts`, "export {};\n");
