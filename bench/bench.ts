@@ -29,6 +29,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { type ChartRow, renderChart } from "./chart.ts";
 import { type ChatbenchResult, medianOfRuns, runChatbench } from "./chatbench.ts";
 import {
@@ -164,9 +165,9 @@ interface RunRecord {
 }
 
 const ROOT = new URL("../", import.meta.url);
-const ROOT_PATH = decodeURIComponent(ROOT.pathname);
-const SHARED_BENCH_PATH = decodeURIComponent(new URL("../shared/bench/", ROOT).pathname);
-const DEFAULT_OUT = decodeURIComponent(new URL("bench/results", ROOT).pathname);
+const ROOT_PATH = fileURLToPath(ROOT);
+const SHARED_BENCH_PATH = fileURLToPath(new URL("../shared/bench/", ROOT));
+const DEFAULT_OUT = fileURLToPath(new URL("bench/results", ROOT));
 const LOOPBACK = "127.0.0.1";
 const LINE_BYTES = 64;
 const STARTUP_POLL_MS = 2;

@@ -1,8 +1,9 @@
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 
-const BENCH = decodeURIComponent(new URL("./bench.ts", import.meta.url).pathname);
-const LOADGEN = decodeURIComponent(new URL("./loadgen.ts", import.meta.url).pathname);
-const COMPILE = decodeURIComponent(new URL("../scripts/compile.ts", import.meta.url).pathname);
+const BENCH = fileURLToPath(new URL("./bench.ts", import.meta.url));
+const LOADGEN = fileURLToPath(new URL("./loadgen.ts", import.meta.url));
+const COMPILE = fileURLToPath(new URL("../scripts/compile.ts", import.meta.url));
 
 interface LightRecord {
   server: string;

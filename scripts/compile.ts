@@ -8,6 +8,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { type CommandSpec, FatalError, parseCommand, runMain } from "../lib/cli.ts";
 
 /**
@@ -68,7 +69,7 @@ export async function compileAll(outDir: string, scripts: string[] = SCRIPTS): P
         ...await taskV8Flags(script),
         "--output",
         output,
-        decodeURIComponent(new URL(script, ROOT).pathname), // a path, not a URL: no %20
+        fileURLToPath(new URL(script, ROOT)), // a path, not a URL: no %20
       ],
       stdout: "inherit",
       stderr: "piped",

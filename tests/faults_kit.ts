@@ -17,6 +17,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { Changes } from "./changes.ts";
 import net from "node:net";
@@ -571,7 +572,7 @@ export class ServerProcess {
       "run",
       "--quiet",
       "--allow-net",
-      decodeURIComponent(new URL(`../${script}`, import.meta.url).pathname),
+      fileURLToPath(new URL(`../${script}`, import.meta.url)),
       String(port),
       "--host",
       "127.0.0.1",

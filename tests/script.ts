@@ -5,6 +5,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { WAIT_MS } from "./line_client.ts";
 import { Changes } from "./changes.ts";
 
@@ -53,7 +54,7 @@ export class Script {
         "run",
         "--quiet",
         ...permissions,
-        decodeURIComponent(new URL(script, ROOT).pathname),
+        fileURLToPath(new URL(script, ROOT)),
         ...args,
       ],
       stdin: "piped",

@@ -4,6 +4,7 @@
  * they must stay plain. The tmux tests are skipped, with the reason printed,
  * where tmux is not installed.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { runClient } from "../client.ts";
 import { runSelectClient } from "../select_client.ts";
@@ -13,7 +14,7 @@ import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui
 import { type Flavor, select, threaded } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
 
-const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
