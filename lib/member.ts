@@ -100,7 +100,6 @@ export class Member {
    * queued behind a write are copied in here (see {@linkcode Member.send}).
    */
   #tail: Uint8Array | undefined;
-  #tailLength = 0;
   /** The bytes being written, and how many of them are written. */
   #batch: Uint8Array = EMPTY;
   #offset = 0;
@@ -575,7 +574,8 @@ export class Member {
 
   #appendToTail(bytes: Uint8Array): void {
     const tail = this.#tail;
-    const used = this.#tailLength;
+    const last = this.#queue.length - 1;
+    const used = tail === undefined ? 0 : this.#queue[last].length; // the tail's bytes in use
     const length = used + bytes.length;
     if (tail !== undefined && length <= TAIL_BYTES) {
       // A piece alone costs its own size (a room of thousands may each queue one); a tail that
@@ -587,12 +587,10 @@ export class Member {
         this.#tail = into;
       }
       into.set(bytes, used);
-      this.#tailLength = length;
-      this.#queue[this.#queue.length - 1] = into.subarray(0, length);
+      this.#queue[last] = into.subarray(0, length);
       return;
     }
     this.#tail = bytes.slice();
-    this.#tailLength = bytes.length;
     this.#queue.push(this.#tail);
   }
 
