@@ -231,37 +231,26 @@ Deno.test("runClient() and runSelectClient() restore a terminal that failed to s
   }
 });
 
-Deno.test("TerminalUi.input() drops a lone ESC when nothing follows it in time", async () => {
-  const terminal = new FakeTerminal();
-  const ui = terminal.ui({ escapeTimeoutMs: 0 });
-  ui.start();
-  const input = ui.input();
-  const next = input.next();
-  terminal.type("a\x1b");
-  await terminal.reading.promise;
-  // The UI's 0 ms escape timer was set before this one, so it has fired when this one does.
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  terminal.type("b\r");
-  assert.deepEqual(await next, { done: false, value: { type: "line", line: "ab" } });
-  await input.return();
-  ui.restore();
-});
-
-Deno.test("TerminalUi.input() drops an escape sequence split over reads when nothing ends it", async () => {
-  const terminal = new FakeTerminal();
-  const ui = terminal.ui({ escapeTimeoutMs: 0 });
-  ui.start();
-  const input = ui.input();
-  const next = input.next();
-  terminal.type("a\x1b");
-  await terminal.reading.promise;
-  terminal.type("["); // ESC [ waits for its final byte, in a read of its own
-  await terminal.reading.promise;
-  await new Promise((resolve) => setTimeout(resolve, 0)); // the UI's escape timer has fired
-  terminal.type("b\r"); // not the final byte of ESC [ b: a key of its own
-  assert.deepEqual(await next, { done: false, value: { type: "line", line: "ab" } });
-  await input.return();
-  ui.restore();
+Deno.test("TerminalUi.input() drops an escape sequence nothing ends in time, however it was split", async () => {
+  // A lone ESC in one read; ESC [ over two, waiting for its final byte.
+  for (const reads of [["a\x1b"], ["a\x1b", "["]]) {
+    const terminal = new FakeTerminal();
+    const ui = terminal.ui({ escapeTimeoutMs: 0 });
+    ui.start();
+    const input = ui.input();
+    const next = input.next();
+    for (const read of reads) {
+      terminal.type(read);
+      await terminal.reading.promise;
+    }
+    // The UI's 0 ms escape timer was set before this one, so it has fired when this one does.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    terminal.type("b\r"); // a key of its own, not the end of the sequence
+    const expected = { done: false, value: { type: "line", line: "ab" } };
+    assert.deepEqual(await next, expected, JSON.stringify(reads));
+    await input.return();
+    ui.restore();
+  }
 });
 
 Deno.test("TerminalUi() rejects a negative escape timeout, quoting it", () => {
