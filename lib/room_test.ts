@@ -180,3 +180,23 @@ Deno.test("Room.add() in the middle of a turn gives the newcomer only what is sa
   const bob = writes.filter((write) => write.startsWith("bob")).map((write) => write.slice(5));
   assert.equal(bob.join(""), "[amy] before dan\n[amy] after dan\n");
 });
+
+Deno.test("Room.flush() hands each member at most twice the bytes it gets: a small turn as a copy", async () => {
+  const writes: [bytes: number, buffer: number][] = [];
+  const conn = fakeConn((p) => {
+    writes.push([p.length, p.buffer.byteLength]);
+    return Promise.resolve(p.length);
+  });
+  const chat = new Room({ smallRoomMembers: 0 });
+  const bob = new Member(conn, { name: "bob" });
+  chat.add(bob);
+  const turns = [["hi"], Array(41).fill("x".repeat(99)), ["y".repeat(3000)], ["bye"]];
+  for (const lines of turns) {
+    for (const line of lines) chat.broadcastLine(line);
+    chat.flush();
+    await bob.flush(1000); // one write per turn
+  }
+  assert.deepEqual(writes.map(([bytes]) => bytes), [3, 4100, 3001, 4]);
+  assert.deepEqual(writes[0], [3, 3], "a line alone is copied out of the 4 KiB buffer");
+  for (const [bytes, buffer] of writes) assert.ok(buffer <= 2 * bytes, `${bytes} in ${buffer}`);
+});
