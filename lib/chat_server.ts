@@ -10,7 +10,7 @@ import { consoleLog } from "./console_log.ts";
 import { formatAddress } from "./member.ts";
 import { type Room } from "./room.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "./server_options.ts";
-import { untilSignal } from "./signals.ts";
+import { StopSignals } from "./signals.ts";
 
 /**
  * The line every member gets when the server shuts down.
@@ -66,7 +66,8 @@ export interface ChatServer {
 
 /**
  * Starts a server with `start`, runs it until SIGINT or SIGTERM, shuts it
- * down and returns exit status 0. A failure to listen becomes one line
+ * down and returns exit status 0. A second signal during the shutdown exits
+ * at once (see {@linkcode StopSignals}). A failure to listen becomes one line
  * (a {@linkcode FatalError}) naming the address in `options`.
  *
  * @example Usage
@@ -83,7 +84,7 @@ export async function serveUntilSignal(
   options: Partial<Pick<ServerOptions, "hostname" | "port">>,
 ): Promise<number> {
   // Listen for signals first: one that comes as soon as the server says it is up must count.
-  const stopped = untilSignal();
+  using stop = new StopSignals();
   let server: ChatServer;
   try {
     server = start();
@@ -97,7 +98,7 @@ export async function serveUntilSignal(
     if (message) throw new FatalError(message, { cause: error });
     throw error;
   }
-  await stopped;
+  await stop.received;
   await server.shutdown();
   consoleLog.flush();
   return 0;

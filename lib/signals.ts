@@ -16,27 +16,6 @@
  */
 export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
-/**
- * Resolves with the first of `signals` to arrive. It keeps listening
- * afterwards, so a second Ctrl-C or SIGTERM during the (bounded) clean exit
- * that follows cannot kill the process half-way, with a terminal left in raw
- * mode or members left without their notice. The programs end with
- * `Deno.exit`, which the listeners do not hold up.
- *
- * @example Usage
- * ```ts ignore
- * import { untilSignal } from "./signals.ts";
- *
- * const signal = await untilSignal();
- * console.log(`Got ${signal}, shutting down`);
- * ```
- */
-export function untilSignal(signals: readonly Deno.Signal[] = STOP_SIGNALS): Promise<Deno.Signal> {
-  return new Promise((resolve) => {
-    for (const signal of signals) Deno.addSignalListener(signal, () => resolve(signal));
-  });
-}
-
 /** Added to a signal's number for the exit status of a process it ends, as shells report it. */
 const SIGNAL_EXIT_BASE = 128;
 /** The numbers of the stop signals, the same on every POSIX system. */
@@ -56,12 +35,13 @@ function exitStatusAfter(signal: Deno.Signal): number {
 }
 
 /**
- * A client's stop signals, listened for until disposed: {@linkcode StopSignals.received}
- * resolves with the first of them to arrive, and the client starts to leave, a bounded time.
- * Another one after it is the user who will not wait: the process exits at once, with status 128
+ * A program's stop signals, listened for until disposed: {@linkcode StopSignals.received}
+ * resolves with the first of them to arrive, and the program starts its clean exit (a client
+ * leaves, a server tells its members and closes), a bounded time. Another one after it is the
+ * user who will not wait: the process exits at once, with status 128
  * plus the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process the
  * signal ended. `Deno.exit` still runs the `unload` listeners, so a started `TerminalUi` gives the
- * terminal back. Disposing removes the listeners, so a client run inside a bigger program (or a
+ * terminal back. Disposing removes the listeners, so a program run inside a bigger one (or a
  * test) leaves none behind.
  *
  * @example Usage

@@ -1,6 +1,7 @@
 /**
  * Fault suite, the server as a process: a 10 MB line against its resident
- * memory, SIGTERM while fifty members chat, and a port that is taken.
+ * memory, SIGTERM while fifty members chat, a second signal, and a port that
+ * is taken.
  */
 import assert from "node:assert/strict";
 import { type Flavor, FLAVORS } from "./flavors.ts";
@@ -67,6 +68,21 @@ for (const flavor of FLAVORS) {
     assert.ok(members.every((member) => member.eof), "every member's connection was closed");
     assert.ok(members.every((member) => member.controls === 0));
     assert.deepEqual(stderr, [], "nothing went to stderr");
+  });
+
+  Deno.test(`${flavor.name}: a second signal during the shutdown exits at once`, async () => {
+    const server = await ServerProcess.start(scriptOf(flavor));
+    // A member that never closes its side holds the shutdown in its linger for a while.
+    const { client } = await joinMember(flavor, server.port, "stays");
+    try {
+      server.child.kill("SIGTERM"); // shut down, which cannot end before the linger does
+      server.child.kill("SIGINT"); // no, now: 128 + the number of the one taken second
+      const { code } = await server.status;
+      assert.ok(code === 130 || code === 143, `exit status ${code}`);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
   });
 
   Deno.test({
