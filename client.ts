@@ -90,8 +90,10 @@ export interface ClientOptions {
   /**
    * When the server goes away, connect again and rejoin under the same ID, pausing 1 s, then
    * twice as long after each failure (at most 30 s), until it works or you leave. Not after the
-   * server refused the join with an `Error:` line (a taken ID, say); an `Error:` line answering
-   * a command or a too-long line is no reason to stay away.
+   * server refused the first join with an `Error:` line (a taken ID, say: pick another). A
+   * refused rejoin counts as one more failure: the ID is most likely held by our own old
+   * connection, which the server has not yet seen die (a laptop that lost its Wi-Fi sends no
+   * FIN). An `Error:` line answering a command or a too-long line is no reason to stay away.
    */
   reconnect?: boolean;
 }
@@ -132,8 +134,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let id = options.id;
   /** Whether the server let us in on this connection: it sent its welcome. */
   let joined = false;
-  /** Whether it refused us: an `Error:` line before the welcome. Then we do not come back. */
+  /** Whether it ever let us in, on any connection. */
+  let welcomed = false;
+  /** Whether it refused our first join: an `Error:` line before any welcome. Then we do not come back. */
   let refused = false;
+  /** The pause before the next attempt to reconnect: it doubles after each failure. */
+  let delay = RECONNECT_DELAY_MS;
   /** Once leaving, the typing task sends nothing more. */
   let leaving = false;
   const show = (line: string) => print(formatReceived(line, style, id));
@@ -155,8 +161,10 @@ export async function runClient(options: ClientOptions): Promise<number> {
     const receive = async (): Promise<Outcome> => {
       for await (const line of textLines(conn)) {
         show(line);
-        if (WELCOME.test(line)) joined = true;
-        else if (!joined && line.startsWith("Error:")) refused = true;
+        if (WELCOME.test(line)) {
+          joined = welcomed = true;
+          delay = RECONNECT_DELAY_MS;
+        } else if (!welcomed && line.startsWith("Error:")) refused = true;
         id = RENAMED.exec(line)?.[1] ?? id;
       }
       return "server closed";
@@ -182,13 +190,18 @@ export async function runClient(options: ClientOptions): Promise<number> {
       return "end of input";
     })();
 
-    /** Connects again after a pause that doubles each time; gives way to leaving. */
+    /**
+     * Connects again after a pause that doubles after each failure, a refused rejoin included
+     * (a welcome resets it); gives way to leaving.
+     */
     const rejoin = async (): Promise<Deno.TcpConn | Outcome> => {
-      for (let delay = RECONNECT_DELAY_MS;; delay = Math.min(2 * delay, MAX_RECONNECT_DELAY_MS)) {
-        print(`Disconnected; reconnecting in ${delay / 1000} s (Ctrl-C to give up)`);
+      for (;;) {
+        const pause = delay;
+        delay = Math.min(2 * delay, MAX_RECONNECT_DELAY_MS);
+        print(`Disconnected; reconnecting in ${pause / 1000} s (Ctrl-C to give up)`);
         let timer: ReturnType<typeof setTimeout> | undefined;
         const paused = new Promise<"paused">((resolve) => {
-          timer = setTimeout(() => resolve("paused"), delay);
+          timer = setTimeout(() => resolve("paused"), pause);
         });
         const woken = await Promise.race([paused, typing, interrupted]);
         clearTimeout(timer);

@@ -264,6 +264,32 @@ Deno.test("client.ts --reconnect comes back after an Error: answering a command,
   ]);
 });
 
+Deno.test("client.ts --reconnect tries a refused rejoin again, later each time", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const bob = Script.start("client.ts", [
+    "--reconnect",
+    "127.0.0.1",
+    String(listener.addr.port),
+    "bob",
+  ]);
+  const first = await acceptWithin(listener);
+  await writeAll(first, encoder.encode(WELCOME));
+  first.close(); // bob's Wi-Fi went: the server still holds bob's old connection
+  await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  const second = await acceptWithin(listener);
+  await writeAll(second, encoder.encode('Error: ID "bob" is already in the room\n'));
+  second.close();
+  await bob.expect(/^Disconnected; reconnecting in 2 s/); // a failure: the pause doubles
+  const third = await acceptWithin(listener);
+  await writeAll(third, encoder.encode(WELCOME));
+  await bob.expect(/^Server: welcome bob/);
+  third.close();
+  await bob.expect(/^Disconnected; reconnecting in 1 s/); // a welcome starts the pauses over
+  await bob.closeStdin();
+  const { code } = await bob.exitOnItsOwn();
+  assert.equal(code, 0);
+});
+
 Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", async () => {
   await withServer(async (port) => {
     const alice = await LineClient.join(port, "alice");
