@@ -23,6 +23,7 @@ import { type CommandSpec, FatalError, parseCommand, parseRemotePort, runMain } 
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { within } from "./lib/deadlines.ts";
+import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
 import { sanitize } from "./lib/sanitize.ts";
@@ -38,8 +39,6 @@ import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { textLines } from "./lib/text_lines.ts";
 import { SerialWriter } from "./lib/write_all.ts";
 
-/** How long leaving may take in all: saying quit, and the server closing after it, in ms. */
-const LEAVE_TIMEOUT_MS = 2000;
 /** The pause before the first attempt to reconnect, in ms; it doubles after each failure. */
 const RECONNECT_DELAY_MS = 1000;
 /** The longest pause between attempts to reconnect, in ms. */
@@ -107,7 +106,8 @@ type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
  * You leave with `quit` (any case) or `/quit [reason]`, which are sent first, with Ctrl-D or the
  * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits
  * for the server to close, so nothing typed is lost: 2 s at most in all, even when the server has
- * stopped reading. A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * stopped reading (then the client says so, and leaving is 1: the last lines may not have reached
+ * it). A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  * Leaving is 1 too when the server never let us in: it refused the ID (an `Error:` line), or sent
  * no welcome before it closed. Piped input may well end before the server has answered the ID;
  * its answer decides.
@@ -238,6 +238,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
       outcome = await Promise.race([receiving, typing, interrupted]);
     }
 
+    /** Whether leaving ended without the server's close, which says it has read all we sent. */
+    let unconfirmed = false;
     if (outcome === "server closed") {
       // A failed send may tell first: show what the server sent before it went.
       await within(receiving, LEAVE_TIMEOUT_MS);
@@ -252,15 +254,17 @@ export async function runClient(options: ClientOptions): Promise<number> {
         if (outcome !== "quit") await send("quit");
         if (writer.pending === 0) await ignoringDisconnect(() => conn.closeWrite());
         await receiving;
+        return true;
       })();
-      await within(polite, LEAVE_TIMEOUT_MS);
+      unconfirmed = await within(polite, LEAVE_TIMEOUT_MS) === undefined;
       closeQuietly(conn);
       await polite;
+      if (unconfirmed) print(UNCONFIRMED_LEAVE);
     }
     closeQuietly(conn);
     await receiving;
     print("Host Disconnected");
-    return outcome === "server closed" || !joined ? 1 : 0;
+    return outcome === "server closed" || !joined || unconfirmed ? 1 : 0;
   } finally {
     closeQuietly(conn); // closed already, unless something threw
     terminal?.restore();

@@ -23,6 +23,7 @@ import { parseChatCommand } from "./lib/chat_command.ts";
 import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
+import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
@@ -51,8 +52,6 @@ import { writeAllSync } from "./lib/write_all.ts";
  * ```
  */
 export const ERASE_TYPED_LINE = "\x1b[1A\x1b[2K";
-/** How long leaving may take in all: sending what is queued, and the server closing, in ms. */
-const LEAVE_TIMEOUT_MS = 2000;
 /** `Client (name) entered room`: a member joined. The newcomer gets its own. */
 const ENTERED = /^Client \((.+)\) entered room$/;
 /** A member's name on the select server: `ip:port`, or `[ip]:port` for IPv6. */
@@ -154,7 +153,8 @@ export interface SelectClientOptions {
  * 0) or the server goes away (1). Leaving is 1 too when the server refused the connection: its
  * first line was an `Error:` (`Error: Server is full…`), which piped input may well end before.
  * Leaving lets the server take what was typed and close, 2 s at most in all, even when it has
- * stopped reading; a second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * stopped reading (then the client says so, and leaving is 1: the last lines may not have reached
+ * it); a second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  *
  * @example Usage
  * ```ts ignore
@@ -252,7 +252,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
           return 1;
         case "gave up waiting":
           server.close();
-          return refused ? 1 : 0;
+          print(UNCONFIRMED_LEAVE);
+          return 1;
       }
     }
   } finally {

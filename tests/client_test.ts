@@ -7,6 +7,7 @@ import { startSelectServer } from "../select_server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
 import { Script } from "./script.ts";
+import { UNCONFIRMED_LEAVE } from "../lib/leaving.ts";
 import { writeAll } from "../lib/write_all.ts";
 
 const encoder = new TextEncoder();
@@ -189,8 +190,22 @@ for (
     await writeAll(conn, encoder.encode(greeting));
     await feedUntilStuck(client);
     client.process.kill("SIGTERM");
-    const { code } = await exitWithin(client);
-    assert.equal(code, 0);
+    const { code, stdout } = await exitWithin(client);
+    assert.equal(code, 1, "what it could not send is not a clean exit");
+    assert.ok(stdout.includes(UNCONFIRMED_LEAVE), stdout.join("\n"));
+  });
+
+  Deno.test(`${script} exits 1 when the server does not close after it leaves`, async () => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = Script.start(script, ["127.0.0.1", String(listener.addr.port), ...args]);
+    using conn = await acceptWithin(listener); // read, but never closed until the test ends
+    await writeAll(conn, encoder.encode(greeting));
+    await client.write("last words\n");
+    await client.closeStdin();
+    assert.match(await readToEnd(conn), /^(bob\n)?last words\n/, "everything sent, then FIN");
+    const { code, stdout } = await exitWithin(client);
+    assert.equal(code, 1);
+    assert.ok(stdout.includes(UNCONFIRMED_LEAVE), stdout.join("\n"));
   });
 
   Deno.test(`${script} exits at once on a second signal while leaving`, async () => {
