@@ -145,13 +145,16 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     }
   }
 
-  /** Closes after a last line, off the loop; shutdown waits for these. */
+  /** Closes that wait for a member's last lines, off the loop; shutdown waits for these. */
   const closing = new Set<Promise<void>>();
-  function closeGracefully(member: Member, reason?: string): void {
-    const closed = member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason).then(() => {
-      closing.delete(closed);
+  function closeOffLoop(closed: Promise<void>): void {
+    const done = closed.then(() => {
+      closing.delete(done);
     });
-    closing.add(closed);
+    closing.add(done);
+  }
+  function closeGracefully(member: Member, reason?: string): void {
+    closeOffLoop(member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason));
   }
 
   async function loop(): Promise<void> {
@@ -206,8 +209,10 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
         }
         case "closed": {
           const { member } = event;
-          member.close();
           room.delete(member);
+          // A peer may close its side right after its last line and still read: its own copy
+          // of that line (sent a millisecond later) and the rest of its queue go out first.
+          closeOffLoop(member.closeWhenFlushed(FLUSH_ON_CLOSE_MS));
           admission.release(member.conn.remoteAddr.hostname);
           const reason = member.closeReason ? ` (${member.closeReason})` : "";
           log(`Client (${pair(member)}) disconnected.${reason}`);

@@ -464,6 +464,37 @@ export class Member {
     this.close(reason);
   }
 
+  /**
+   * Closes once what is queued was written (see {@linkcode Member.flush}): for a peer
+   * that closed its side right after its last line and may still be reading, as
+   * `echo hi | nc -N` does. It keeps what was meant for it, its own copy of that line included
+   * ({@linkcode Member.sendLater}); a peer that is not reading is let go after `timeoutMs`.
+   * Nothing more is queued meanwhile.
+   *
+   * @example Usage
+   * ```ts
+   * import { encodeLine, Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * await peer.closeWrite(); // "hi", then the end
+   * member.sendLater(encodeLine("[bob] hi"), 1);
+   * await member.closeWhenFlushed(1000);
+   * const buffer = new Uint8Array(64);
+   * const count = await peer.read(buffer) ?? 0;
+   * assert.equal(new TextDecoder().decode(buffer.subarray(0, count)), "[bob] hi\n");
+   * assert.equal(member.closed, true);
+   * ```
+   */
+  async closeWhenFlushed(timeoutMs: number): Promise<void> {
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
+    this.close();
+  }
+
   // The writer is a chain of callbacks, not an async function: one write costs
   // the write's own promise and little else, which matters at a million
   // deliveries a second.

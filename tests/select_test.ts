@@ -88,6 +88,23 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+Deno.test("startSelectServer() echoes a line to a sender that closed its side right after it", async () => {
+  // As `echo hi | nc -N` does: the copy, sent a millisecond later, must not be dropped.
+  await withServer(async (port) => {
+    const [watcher] = await connectAll(port, 1);
+    for (let i = 0; i < 5; i++) {
+      const [sender] = await connectAll(port, 1);
+      await sender.send(`last words ${i}`);
+      await sender.conn.closeWrite();
+      const lines = await sender.expectClose();
+      assert.ok(lines.includes(`[${name(sender)}] : last words ${i}`), lines.join("\n"));
+      await watcher.expect(`[${name(sender)}] : last words ${i}`);
+      await sender.close();
+    }
+    await watcher.close();
+  });
+});
+
 Deno.test("select_server.ts neither spins nor stalls after a member closes cleanly", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
