@@ -296,6 +296,9 @@ export class Member {
   sendLater(bytes: Uint8Array, delayMs: number): void {
     if (!this.#enqueue(bytes) || this.#writing) return;
     this.#writing = true;
+    // Waiting is our choice, not a slow peer's: bytes over the high-water mark go at once,
+    // lest the room count the wait against the member.
+    if (this.#backlogged) return this.#writeNext();
     this.#deferred = setTimeout(this.#endWait, delayMs);
   }
 

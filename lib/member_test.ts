@@ -165,6 +165,20 @@ Deno.test("Member.sendLater() waits, unless a send() or sendNow() meanwhile take
   }
 });
 
+Deno.test("Member.sendLater() writes at once what puts the member over its high-water mark", async () => {
+  // The wait is ours, not a slow peer's: the room must not count it against the member.
+  const fake = trickleConn(1 << 20);
+  const member = new Member(fake.conn, { name: "bob", highWaterBytes: 8 });
+  member.sendLater(encodeLine("a line longer than the mark"), 60_000); // a timer would fail the op sanitizer
+  assert.equal(fake.writes, 1, "being written already");
+  await member.whenWritable();
+  assert.equal(
+    new TextDecoder().decode(new Uint8Array(fake.received)),
+    "a line longer than the mark\n",
+  );
+  member.close();
+});
+
 Deno.test("Member.sendLater() writes after its delay, and flush() waits for it", async () => {
   const fake = trickleConn(1 << 20);
   const member = new Member(fake.conn, { name: "bob" });
