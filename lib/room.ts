@@ -562,7 +562,9 @@ export class Room {
       const now = performance.now();
       const stall = this.#stalls.get(member);
       const owedMs = stall ? Math.max(0, stall.waitedMs - (now - stall.since) / SLOW_RECOVERY) : 0;
-      const evict = setTimeout(() => this.#evict(member), this.#slowTimeoutMs - owedMs);
+      // A debt may pass the timeout by a fraction of a millisecond: a timer that fired late.
+      const leftMs = Math.max(0, this.#slowTimeoutMs - owedMs);
+      const evict = setTimeout(() => this.#evict(member), leftMs);
       this.#stalls.set(member, { waitedMs: owedMs, since: now, evict });
       return;
     }
