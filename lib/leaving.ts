@@ -32,5 +32,6 @@ export const LEAVE_TIMEOUT_MS = 2000;
  * assert.match(UNCONFIRMED_LEAVE, /within 2 s/);
  * ```
  */
-export const UNCONFIRMED_LEAVE = `The server did not close within ${LEAVE_TIMEOUT_MS / 1000} s; ` +
+export const UNCONFIRMED_LEAVE: string =
+  `The server did not close within ${LEAVE_TIMEOUT_MS / 1000} s; ` +
   "it may not have read the last lines sent";
