@@ -449,14 +449,11 @@ export class Member {
    * ```
    */
   async closeAfterFlush(timeoutMs: number, reason?: string): Promise<void> {
-    if (this.#closed || this.#closing) return;
-    this.#closing = true;
-    this.#closeReason = reason;
-    this.#ended = Promise.withResolvers(); // resolved by close(), whenever it comes
-    await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
+    if (!await this.#drainToClose(timeoutMs, reason)) return;
     // A write still pending means the peer stopped reading: the last line cannot reach it, and
     // Deno's closeWrite() would wait for that write, which is forever.
     if (!this.#closed && !this.#writing) {
+      this.#ended = Promise.withResolvers(); // resolved by close(), whenever it comes
       try {
         await this.conn.closeWrite();
       } catch (error) {
@@ -492,10 +489,20 @@ export class Member {
    * ```
    */
   async closeWhenFlushed(timeoutMs: number): Promise<void> {
-    if (this.#closed || this.#closing) return;
+    if (await this.#drainToClose(timeoutMs)) this.close();
+  }
+
+  /**
+   * The start of a graceful close: nothing more is queued, and the queue drains (see
+   * {@linkcode Member.flush}: a stalled one `timeoutMs`, in all half as long again).
+   * `false`, doing nothing, when the member is closed or closing already.
+   */
+  async #drainToClose(timeoutMs: number, reason?: string): Promise<boolean> {
+    if (this.#closed || this.#closing) return false;
     this.#closing = true;
+    this.#closeReason = reason;
     await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
-    this.close();
+    return true;
   }
 
   // The writer is a chain of callbacks, not an async function: one write costs
