@@ -210,6 +210,40 @@ export class LineDecoder {
     return line;
   }
 
+  /**
+   * Ends the unfinished line at its last whole character and returns it, as
+   * {@linkcode LineDecoder.flush} does, except that a UTF-8 character whose
+   * last bytes have not come yet stays buffered, to begin the next line: for a
+   * client that sends no newlines, whose message is cut after a silence that
+   * may fall inside a character. Returns `undefined` when nothing but such a
+   * part of a character is buffered.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const bytes = new TextEncoder().encode("안녕"); // 3 bytes each
+   * const decoder = new LineDecoder();
+   * decoder.push(bytes.subarray(0, 4)); // "안" and the first byte of "녕"
+   * assert.equal(decoder.cut(), "안");
+   * assert.equal(decoder.cut(), undefined); // half a character is not a message
+   * decoder.push(bytes.subarray(4));
+   * assert.equal(decoder.cut(), "녕");
+   * ```
+   */
+  cut(): Frame | undefined {
+    const keep = this.#discarding ? 0 : incompleteTail(this.#buffer.subarray(0, this.#length));
+    if (keep === 0) return this.flush();
+    if (keep === this.#length) return undefined;
+    const line = this.#finish(this.#buffer.subarray(0, this.#length - keep));
+    const tail = this.#buffer.slice(this.#length - keep, this.#length);
+    this.#length = 0;
+    this.#shrink();
+    this.#append(tail);
+    return line;
+  }
+
   /** With no line buffered, lets go of a buffer a long line grew: a quiet member keeps none. */
   #shrink(): void {
     if (this.#buffer.length > INITIAL_CAPACITY) this.#buffer = EMPTY;
@@ -235,4 +269,26 @@ export class LineDecoder {
     this.#buffer.set(bytes, this.#length);
     this.#length = needed;
   }
+}
+
+/**
+ * How many bytes at the end of `bytes` begin a UTF-8 character that needs
+ * more bytes to be whole: 0 to 3. Anything else, valid or not, counts as
+ * whole, since no later byte can change how it decodes.
+ */
+function incompleteTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    return back < sequenceLength(byte) ? back : 0;
+  }
+  return 0;
+}
+
+/** The length of the UTF-8 character that `lead` begins: 0 if it begins none. */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0; // ASCII, or a byte that UTF-8 never uses to begin a character
 }

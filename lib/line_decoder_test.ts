@@ -86,6 +86,42 @@ Deno.test("LineDecoder.flush() returns the unfinished line once", () => {
   assert.equal(decoder.flush(), undefined);
 });
 
+Deno.test("LineDecoder.cut() never splits a character, wherever the input is split", () => {
+  const text = "[bob]한국어 é 🎉!";
+  const bytes = encoder.encode(text);
+  for (let at = 0; at <= bytes.length; at++) {
+    const decoder = new LineDecoder();
+    decoder.push(bytes.slice(0, at));
+    const first = decoder.cut(); // the sender paused here, long enough to be cut
+    decoder.push(bytes.slice(at));
+    const rest = decoder.cut();
+    assert.equal(decoder.pending, 0, `split at byte ${at}`);
+    const parts = [first, rest].filter((part) => part !== undefined);
+    assert.equal(parts.join(""), text, `split at byte ${at}`);
+  }
+});
+
+Deno.test("LineDecoder.cut() keeps only the start of a character, and flush() ends even that", () => {
+  const decoder = new LineDecoder();
+  decoder.push(new Uint8Array([0x61, 0xff])); // a byte no character begins with
+  assert.equal(decoder.cut(), "a\ufffd");
+  decoder.push(new Uint8Array([0x62, 0xf0, 0x9f, 0x98])); // "b" and 3 bytes of 4
+  assert.equal(decoder.cut(), "b");
+  assert.equal(decoder.pending, 3);
+  assert.equal(decoder.cut(), undefined, "no message in part of a character");
+  assert.equal(decoder.flush(), "\ufffd", "the peer closed: what is left is shown as invalid");
+  assert.equal(decoder.unfinished, false);
+});
+
+Deno.test("LineDecoder.cut() ends a too-long line's skipping, as flush() does", () => {
+  const decoder = new LineDecoder({ maxLineBytes: 4 });
+  assert.deepEqual(decoder.push(encoder.encode("much too long 한")), [LINE_TOO_LONG]);
+  assert.equal(decoder.cut(), undefined);
+  assert.equal(decoder.unfinished, false);
+  decoder.push(encoder.encode("ok"));
+  assert.equal(decoder.cut(), "ok");
+});
+
 Deno.test("LineDecoder() rejects a limit that is not a positive integer", () => {
   assert.throws(() => new LineDecoder({ maxLineBytes: 0 }), /maxLineBytes 0/);
 });

@@ -35,8 +35,9 @@ export interface MemberLinesOptions {
   /** The longest line, in bytes. */
   maxLineBytes?: number;
   /**
-   * A partial line idle this long counts as a whole line, in ms (0: never). For
-   * clients like the report's, which send no newlines at all. Once a
+   * A partial line idle this long counts as a whole line, in ms (0: never), up
+   * to its last whole character. For clients like the report's, which send no
+   * newlines at all. Once a
    * connection has ended one line with a newline it is a line-based client,
    * and its partial lines are never cut.
    */
@@ -108,6 +109,8 @@ export async function* memberLines(
   const timed = partialLineMs > 0 || idleTimeoutMs > 0;
   let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
   let lineBased = false;
+  // After a cut, what is left waits for the rest of its character, however long.
+  let cuttable = true;
   while (!member.closed) {
     const heard = performance.now(); // silence counts only while we listen
     // Read straight from the connection: a helper in between would be one more
@@ -116,7 +119,7 @@ export async function* memberLines(
     let count: number | null | undefined;
     try {
       while (true) {
-        const partialMs = lineBased || !decoder.unfinished ? 0 : partialLineMs;
+        const partialMs = lineBased || !cuttable || !decoder.unfinished ? 0 : partialLineMs;
         count = timed ? await within(read, timeLeft(heard, idleTimeoutMs, partialMs)) : await read;
         if (count !== undefined) break;
         // A timer may fire a little early: each wait below counts only once it is really over.
@@ -128,8 +131,9 @@ export async function* memberLines(
         }
         if (partialMs > 0 && silentMs >= partialMs) {
           // The partial line sat idle: a whole message from a newline-less client (or the
-          // end of a too-long one, which is dropped).
-          const partial = decoder.flush();
+          // end of a too-long one, which is dropped), up to its last whole character.
+          const partial = decoder.cut();
+          cuttable = false;
           if (partial === undefined) continue;
           if (!await admitted(member, room, bucket)) return;
           yield partial;
@@ -143,6 +147,7 @@ export async function* memberLines(
     const chunk = buffer.subarray(0, count);
     buffer = nextReadBuffer(buffer, count);
     const frames = decoder.push(chunk);
+    cuttable = true;
     // A too-long line may have no newline yet: only a line proves the client sends them.
     lineBased ||= frames.some((frame) => frame !== LINE_TOO_LONG);
     for (const frame of frames) {

@@ -132,3 +132,29 @@ Deno.test("memberLines() holds a newline-less client's message while the room wa
   member.close();
   assert.equal((await lines.next()).done, true);
 });
+
+Deno.test("memberLines() cuts a newline-less message between characters, and waits for the rest", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const member = new Member(await listener.accept(), { name: "bob" });
+  const idleTimeoutMs = 200;
+  const lines = memberLines(member, { room: new Room(), partialLineMs: 10, idleTimeoutMs });
+  const bytes = new TextEncoder().encode("안녕"); // 3 bytes each
+  await peer.write(bytes.subarray(0, 4)); // the sender stalls inside "녕"
+  assert.equal((await lines.next()).value, "안");
+  // The first byte of "녕" now waits for the rest: it is no message, however long it sits, so
+  // the reader must not wake to cut it again and again until the idle timeout.
+  const onTime = globalThis.setTimeout;
+  let timers = 0;
+  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+    timers++;
+    return onTime(callback, ms);
+  }) as typeof setTimeout;
+  try {
+    assert.equal((await lines.next()).done, true);
+  } finally {
+    globalThis.setTimeout = onTime;
+  }
+  assert.equal(member.closeReason, IDLE);
+  assert.ok(timers < 10, `the reader woke ${timers} times while it waited ${idleTimeoutMs} ms`);
+});

@@ -118,6 +118,23 @@ Deno.test("startServer() works with the report's client: no newlines, its own pr
   }, { partialLineMs: 20 });
 });
 
+Deno.test("startServer() cuts the report client's message only between characters", async () => {
+  await withServer(async (port) => {
+    const [alice] = await joinAll(port, ["alice"]);
+    const report = await LineClient.connect(port);
+    await report.sendRaw("bob");
+    await alice.expect("clientbob- enter");
+    const bytes = new TextEncoder().encode("[bob]안녕");
+    // The sender stalls inside "녕", past partialLineMs: the message so far goes out...
+    await report.sendRaw(bytes.subarray(0, bytes.length - 2));
+    assert.equal(await alice.expect(/^\[bob\]/), "[bob]안");
+    // ...and the start of "녕" waits for the rest, to begin the next one.
+    await report.sendRaw(bytes.subarray(bytes.length - 2));
+    assert.equal(await alice.expect(/^\[bob\]/), "[bob]녕");
+    await closeAll([alice, report]);
+  }, { partialLineMs: 20 });
+});
+
 Deno.test("startServer() neither splits nor merges newline-terminated lines", async () => {
   await withServer(async (port) => {
     const [alice, bob] = await joinAll(port, ["alice", "bob"]);
