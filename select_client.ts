@@ -23,6 +23,7 @@ import { parseChatCommand } from "./lib/chat_command.ts";
 import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
+import { sleep } from "./lib/deadlines.ts";
 import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
@@ -279,7 +280,7 @@ async function leave(server: Member): Promise<void> {
   // its --slow-timeout), and Deno's closeWrite() would wait behind it: skip that. The close at
   // the deadline ends the write.
   if (server.queuedBytes === 0) await ignoringDisconnect(() => server.conn.closeWrite());
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
+  await sleep(deadline - performance.now());
 }
 
 const COMMAND: CommandSpec = {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { sleep } from "./deadlines.ts";
+
 /**
  * How long to wait before accepting again after a failed accept, in ms.
  *
@@ -54,7 +56,7 @@ export async function* acceptConnections(
         continue;
       }
       log(`Accept failed: ${error instanceof Error ? error.message : error}`);
-      await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+      await sleep(ACCEPT_RETRY_MS);
       continue;
     }
     yield conn;

@@ -1,6 +1,6 @@
 /**
- * Deadlines: {@linkcode within} for one promise, and {@linkcode Deadlines} for
- * many of one length on a single timer.
+ * Deadlines: {@linkcode within} for one promise, {@linkcode Deadlines} for
+ * many of one length on a single timer, and {@linkcode sleep}.
  *
  * A server that gives every new connection 10 s to say who it is would start
  * a timer per connection; each costs Deno about 1.5 KB that stays until the
@@ -32,6 +32,26 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefine
     timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Resolves after `ms` (at once for 0 or less).
+ *
+ * @example Usage
+ * ```ts
+ * import { sleep } from "./deadlines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const order: string[] = [];
+ * await Promise.all([
+ *   sleep(10).then(() => order.push("later")),
+ *   sleep(1).then(() => order.push("sooner")),
+ * ]);
+ * assert.deepEqual(order, ["sooner", "later"]);
+ * ```
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 /**

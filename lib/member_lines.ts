@@ -6,7 +6,7 @@
  */
 
 import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
-import { within } from "./deadlines.ts";
+import { sleep, within } from "./deadlines.ts";
 import { isDisconnect } from "./errors.ts";
 import { type Frame, LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
@@ -166,7 +166,7 @@ export async function* memberLines(
 async function admitted(member: Member, room: Room, bucket?: TokenBucket): Promise<boolean> {
   if (!room.flowing) await room.whenFlowing();
   const wait = bucket?.take() ?? 0;
-  if (wait > 0) await delay(wait);
+  if (wait > 0) await sleep(wait);
   return !member.closed;
 }
 
@@ -181,8 +181,4 @@ function timeLeft(heard: number, idleTimeoutMs: number, partialMs: number): numb
     partialMs > 0 ? partialMs : Infinity,
   );
   return heard + until - performance.now();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
