@@ -37,9 +37,8 @@ export interface MemberLinesOptions {
   /**
    * A partial line idle this long counts as a whole line, in ms (0: never), up
    * to its last whole character. For clients like the report's, which send no
-   * newlines at all. Once a
-   * connection has ended one line with a newline it is a line-based client,
-   * and its partial lines are never cut.
+   * newlines at all. Once a connection has ended one line with a newline it is
+   * a line-based client, and its partial lines are never cut.
    */
   partialLineMs?: number;
   /** Messages per second allowed on average (0: no limit). */
