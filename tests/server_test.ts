@@ -19,6 +19,14 @@ async function joinAll(port: number, ids: string[]): Promise<LineClient[]> {
   return clients;
 }
 
+/** Joins `id` as the report's client does, with no newline, once `alice` is in the room. */
+async function joinAsReport(port: number, alice: LineClient, id: string): Promise<LineClient> {
+  const report = await LineClient.connect(port);
+  await report.sendRaw(id);
+  await alice.expect(`client${id}- enter`);
+  return report;
+}
+
 async function closeAll(clients: LineClient[]): Promise<void> {
   await Promise.all(clients.map((client) => client.close()));
 }
@@ -107,9 +115,7 @@ Deno.test("startServer() refuses duplicate and invalid IDs and leaves the room a
 Deno.test("startServer() works with the report's client: no newlines, its own prefix", async () => {
   await withServer(async (port) => {
     const [alice] = await joinAll(port, ["alice"]);
-    const report = await LineClient.connect(port);
-    await report.sendRaw("bob");
-    await alice.expect("clientbob- enter");
+    const report = await joinAsReport(port, alice, "bob");
     await report.sendRaw("[bob]hello from python");
     assert.equal(await alice.expect(/python/), "[bob]hello from python");
     await report.sendRaw("[bob]quit");
@@ -121,9 +127,7 @@ Deno.test("startServer() works with the report's client: no newlines, its own pr
 Deno.test("startServer() cuts the report client's message only between characters", async () => {
   await withServer(async (port) => {
     const [alice] = await joinAll(port, ["alice"]);
-    const report = await LineClient.connect(port);
-    await report.sendRaw("bob");
-    await alice.expect("clientbob- enter");
+    const report = await joinAsReport(port, alice, "bob");
     const bytes = new TextEncoder().encode("[bob]안녕");
     // The sender stalls inside "녕", past partialLineMs: the message so far goes out...
     await report.sendRaw(bytes.subarray(0, bytes.length - 2));
