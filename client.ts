@@ -199,13 +199,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
         const pause = delay;
         delay = Math.min(2 * delay, MAX_RECONNECT_DELAY_MS);
         print(`Disconnected; reconnecting in ${pause / 1000} s (Ctrl-C to give up)`);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const paused = new Promise<"paused">((resolve) => {
-          timer = setTimeout(() => resolve("paused"), pause);
-        });
-        const woken = await Promise.race([paused, typing, interrupted]);
-        clearTimeout(timer);
-        if (woken !== "paused") return woken;
+        const woken = await within(Promise.race([typing, interrupted]), pause);
+        if (woken !== undefined) return woken;
         const connecting = join().catch((error) => {
           if (error instanceof FatalError) return undefined; // refused, unreachable: try again
           throw error;

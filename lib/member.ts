@@ -386,13 +386,8 @@ export class Member {
       const wait = Math.min(stallMs, deadline - performance.now());
       if (wait <= 0) return;
       this.#idle ??= Promise.withResolvers();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([
-        this.#idle.promise.then(() => false),
-        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), wait)),
-      ]);
-      clearTimeout(timer);
-      if (timedOut && this.#written === written) return;
+      const idle = await within(this.#idle.promise.then(() => true), wait);
+      if (idle === undefined && this.#written === written) return;
     }
   }
 

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { within } from "./deadlines.ts";
 import { displayWidth } from "./display_width.ts";
 import { LineEditor, type LineEditorOptions } from "./line_editor.ts";
 import { type TypedInput } from "./terminal_input.ts";
@@ -602,13 +603,8 @@ export class TerminalUi {
   async #read(buffer: Uint8Array): Promise<number | null> {
     const reading = this.#stdin.read(buffer);
     if (!this.#editor.escapePending) return await reading;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#escapeTimeoutMs);
-    });
-    const first = await Promise.race([reading, timeout]);
-    clearTimeout(timer);
-    if (first !== "timeout") return first;
+    const first = await within(reading, this.#escapeTimeoutMs);
+    if (first !== undefined) return first;
     this.#editor.resetInput();
     return await reading;
   }
