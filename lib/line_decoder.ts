@@ -130,6 +130,29 @@ export class LineDecoder {
   }
 
   /**
+   * Whether {@linkcode LineDecoder.cut} would end something: an unfinished line
+   * with at least one whole character, or the skipping of a too-long line. Not
+   * so for nothing, nor for the start of a character waiting for its rest.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const decoder = new LineDecoder();
+   * decoder.push(new TextEncoder().encode("안").subarray(0, 2));
+   * assert.equal(decoder.unfinished, true);
+   * assert.equal(decoder.cuttable, false); // two bytes of three: no character yet
+   * decoder.push(new TextEncoder().encode("안").subarray(2));
+   * assert.equal(decoder.cuttable, true);
+   * ```
+   */
+  get cuttable(): boolean {
+    if (this.#discarding) return true;
+    return this.#length > incompleteTail(this.#buffer.subarray(0, this.#length));
+  }
+
+  /**
    * Feeds bytes in and returns the lines they complete, in order. The caller
    * may reuse `chunk` afterwards: nothing keeps a reference to it.
    *

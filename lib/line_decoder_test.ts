@@ -106,8 +106,10 @@ Deno.test("LineDecoder.cut() keeps only the start of a character, and flush() en
   decoder.push(new Uint8Array([0x61, 0xff])); // a byte no character begins with
   assert.equal(decoder.cut(), "a\ufffd");
   decoder.push(new Uint8Array([0x62, 0xf0, 0x9f, 0x98])); // "b" and 3 bytes of 4
+  assert.equal(decoder.cuttable, true);
   assert.equal(decoder.cut(), "b");
   assert.equal(decoder.pending, 3);
+  assert.equal(decoder.cuttable, false);
   assert.equal(decoder.cut(), undefined, "no message in part of a character");
   assert.equal(decoder.flush(), "\ufffd", "the peer closed: what is left is shown as invalid");
   assert.equal(decoder.unfinished, false);
@@ -116,6 +118,7 @@ Deno.test("LineDecoder.cut() keeps only the start of a character, and flush() en
 Deno.test("LineDecoder.cut() ends a too-long line's skipping, as flush() does", () => {
   const decoder = new LineDecoder({ maxLineBytes: 4 });
   assert.deepEqual(decoder.push(encoder.encode("much too long 한")), [LINE_TOO_LONG]);
+  assert.equal(decoder.cuttable, true, "its end is to be cut off");
   assert.equal(decoder.cut(), undefined);
   assert.equal(decoder.unfinished, false);
   decoder.push(encoder.encode("ok"));

@@ -108,8 +108,6 @@ export async function* memberLines(
   const timed = partialLineMs > 0 || idleTimeoutMs > 0;
   let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
   let lineBased = false;
-  // After a cut, what is left waits for the rest of its character, however long.
-  let cuttable = true;
   while (!member.closed) {
     const heard = performance.now(); // silence counts only while we listen
     // Read straight from the connection: a helper in between would be one more
@@ -118,7 +116,8 @@ export async function* memberLines(
     let count: number | null | undefined;
     try {
       while (true) {
-        const partialMs = lineBased || !cuttable || !decoder.unfinished ? 0 : partialLineMs;
+        // What a cut leaves, the start of a character, waits for its rest however long.
+        const partialMs = lineBased || !decoder.cuttable ? 0 : partialLineMs;
         count = timed ? await within(read, timeLeft(heard, idleTimeoutMs, partialMs)) : await read;
         if (count !== undefined) break;
         // A timer may fire a little early: each wait below counts only once it is really over.
@@ -132,7 +131,6 @@ export async function* memberLines(
           // The partial line sat idle: a whole message from a newline-less client (or the
           // end of a too-long one, which is dropped), up to its last whole character.
           const partial = decoder.cut();
-          cuttable = false;
           if (partial === undefined) continue;
           if (!await admitted(member, room, bucket)) return;
           yield partial;
@@ -146,7 +144,6 @@ export async function* memberLines(
     const chunk = buffer.subarray(0, count);
     buffer = nextReadBuffer(buffer, count);
     const frames = decoder.push(chunk);
-    cuttable = true;
     // A too-long line may have no newline yet: only a line proves the client sends them.
     lineBased ||= frames.some((frame) => frame !== LINE_TOO_LONG);
     for (const frame of frames) {
