@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import process from "node:process";
 import { fakeConn } from "../tests/fake_conn.ts";
 import { Member } from "./member.ts";
 import { Room, type RoomOptions, SLOW_RECOVERY, TOO_SLOW } from "./room.ts";
@@ -164,6 +165,31 @@ Deno.test("Room.onBacklog() forgives a member backlogged less than a fifth of th
   assert.equal(bob.closed, false);
   room.delete(bob);
   bob.close();
+});
+
+Deno.test("Room.onBacklog() evicts at once, with no negative timer, a member whose wait passed the timeout", async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.message);
+  process.on("warning", onWarning);
+  try {
+    const evicted = Promise.withResolvers<string>();
+    const room = new Room({ slowTimeoutMs: 20, onEvict: (one) => evicted.resolve(one.name) });
+    const bob = member("bob", []);
+    room.add(bob);
+    // The event loop is busy past the timeout, as when the eviction timer fires late:
+    // bob's queue drains first, so his wait exceeds the timeout, and he falls behind again.
+    room.onBacklog(bob, true);
+    const until = performance.now() + 30;
+    while (performance.now() < until) { /* busy */ }
+    room.onBacklog(bob, false);
+    room.onBacklog(bob, true);
+    assert.equal(await evicted.promise, "bob");
+    assert.equal(bob.closeReason, TOO_SLOW);
+    await endOfTurn(); // a warning is emitted on a later tick
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off("warning", onWarning);
+  }
 });
 
 Deno.test("Room.add() in the middle of a turn gives the newcomer only what is said after it came", async () => {
