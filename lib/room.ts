@@ -230,7 +230,9 @@ export class Room {
   }
 
   /**
-   * Removes the member under `key`, if it is `member`.
+   * Removes the member under `key`, if it is `member`, once it has been handed
+   * the lines gathered so far: a peer that has only closed its own side still
+   * reads them.
    *
    * @example Usage
    * ```ts
@@ -251,6 +253,7 @@ export class Room {
    */
   delete(member: Member, key: string = member.name): boolean {
     if (this.#members.get(key) !== member) return false;
+    this.flush(); // the lines gathered so far were said while it was here
     this.#members.delete(key);
     this.#servedLast.delete(member);
     this.onBacklog(member, false);

@@ -64,6 +64,7 @@ Deno.test("Room.echoLine() writes to the sender after everyone else, in every fl
 
   writes.length = 0;
   chat.echoLine("[bob] : bye", bob);
+  bob.close(); // his connection is gone
   chat.delete(bob);
   chat.flush();
   await settle();
@@ -190,6 +191,23 @@ Deno.test("Room.onBacklog() evicts at once, with no negative timer, a member who
   } finally {
     process.off("warning", onWarning);
   }
+});
+
+Deno.test("Room.delete() in the middle of a turn hands the leaving member what was said meanwhile", async () => {
+  const writes: string[] = [];
+  const { room: chat, amy, bob, cat, settle } = room(writes);
+  chat.broadcastLine("[bob] one", bob);
+  chat.broadcastLine("[amy] two", amy);
+  chat.echoLine("[bob] three", bob);
+  chat.delete(bob); // bob has closed his side, say, and still reads
+  chat.broadcastLine("[amy] four", amy);
+  await endOfTurn();
+  await settle();
+  assert.deepEqual(writes.filter((write) => write.startsWith("bob")), [
+    "bob: [amy] two\n[bob] three\n",
+  ]);
+  assert.ok(writes.includes("cat: [amy] four\n"), writes.join(" | "));
+  for (const one of [amy, bob, cat]) one.close();
 });
 
 Deno.test("Room.add() in the middle of a turn gives the newcomer only what is said after it came", async () => {

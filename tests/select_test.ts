@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { startSelectServer } from "../select_server.ts";
+import { DEFAULT_SMALL_ROOM_MEMBERS } from "../lib/room.ts";
 import { type ServerOptions } from "../lib/server_options.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
@@ -89,20 +90,24 @@ async function cpuSeconds(pid: number): Promise<number> {
 }
 
 Deno.test("startSelectServer() echoes a line to a sender that closed its side right after it", async () => {
-  // As `echo hi | nc -N` does: the copy, sent a millisecond later, must not be dropped.
-  await withServer(async (port) => {
-    const [watcher] = await connectAll(port, 1);
-    for (let i = 0; i < 5; i++) {
-      const [sender] = await connectAll(port, 1);
-      await sender.send(`last words ${i}`);
-      await sender.conn.closeWrite();
-      const lines = await sender.expectClose();
-      assert.ok(lines.includes(`[${name(sender)}] : last words ${i}`), lines.join("\n"));
-      await watcher.expect(`[${name(sender)}] : last words ${i}`);
-      await sender.close();
-    }
-    await watcher.close();
-  });
+  // As `echo hi | nc -N` does: the copy, sent a millisecond later in a small room and at the end
+  // of the turn in a big one, must not be dropped.
+  for (const watchers of [1, DEFAULT_SMALL_ROOM_MEMBERS + 1]) {
+    await withServer(async (port) => {
+      const [watcher, ...others] = await connectAll(port, watchers);
+      for (let i = 0; i < 5; i++) {
+        const [sender] = await connectAll(port, 1);
+        await sender.send(`last words ${i}`);
+        await sender.conn.closeWrite();
+        const lines = await sender.expectClose();
+        const text = `[${name(sender)}] : last words ${i}`;
+        assert.ok(lines.includes(text), `${watchers} watching: ${lines.join("\n")}`);
+        await watcher.expect(text);
+        await sender.close();
+      }
+      await Promise.all([watcher, ...others].map((client) => client.close()));
+    });
+  }
 });
 
 Deno.test("select_server.ts neither spins nor stalls after a member closes cleanly", async () => {
