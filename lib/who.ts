@@ -40,7 +40,8 @@ export function hereSummary(
 
 /**
  * The answer to `/who`: every name, `Server: N here: ` first, in lines of
- * at most about `maxChars` characters (a single longer name gets a line of its own).
+ * at most `maxChars` characters, the comma that ends a full one included (a single longer name
+ * gets a line of its own).
  *
  * @example Usage
  * ```ts
@@ -49,7 +50,7 @@ export function hereSummary(
  *
  * const members = [{ name: "ann" }, { name: "bob" }, { name: "cy" }];
  * assert.deepEqual(whoLines(members, 3), ["Server: 3 here: ann, bob, cy"]);
- * assert.deepEqual(whoLines(members, 3, 24), ["Server: 3 here: ann, bob,", "Server: cy"]);
+ * assert.deepEqual(whoLines(members, 3, 25), ["Server: 3 here: ann, bob,", "Server: cy"]);
  * ```
  */
 export function whoLines(
@@ -61,7 +62,8 @@ export function whoLines(
   let line = `Server: ${count} here:`;
   let fresh = true; // nothing listed on this line yet
   for (const { name } of members) {
-    if (!fresh && line.length + name.length + 2 > maxChars) {
+    // ", " and the name, and room for the "," that ends the line if the next name wraps.
+    if (!fresh && line.length + name.length + 3 > maxChars) {
       lines.push(line + ",");
       line = "Server:";
       fresh = true;

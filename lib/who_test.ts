@@ -41,6 +41,20 @@ Deno.test("whoLines() splits a big room into lines of at most maxChars", () => {
   assert.deepEqual(listed, names);
 });
 
+Deno.test("whoLines() ends a full line with its comma within maxChars, whatever the names' length", () => {
+  for (let length = 1; length <= 40; length++) {
+    const names = Array.from({ length: 100 }, () => "x".repeat(length));
+    for (const maxChars of [60, 61, 100, 1000]) {
+      for (const line of whoLines(named(...names), names.length, maxChars)) {
+        assert.ok(
+          line.length <= maxChars,
+          `${line.length} > ${maxChars} chars, names of ${length}`,
+        );
+      }
+    }
+  }
+});
+
 Deno.test("whoLines() gives a name longer than maxChars a line of its own", () => {
   const long = "x".repeat(50);
   assert.deepEqual(whoLines(named("a", long, "b"), 3, 20), [
