@@ -94,6 +94,7 @@ export class PresenceNotices {
   /**
    * Announces that `name` joined with `line`, to everyone but `except`, or
    * counts it for the next summary. Returns whether it was announced now.
+   * Call it once the member is in the room.
    *
    * @example Usage
    * ```ts
@@ -106,12 +107,13 @@ export class PresenceNotices {
    * ```
    */
   joined(name: string, line: string, except?: Member): boolean {
-    return this.#announce(this.#joined, name, line, except);
+    return this.#announce(this.#joined, name, line, except, this.#room.size - 1);
   }
 
   /**
    * Announces that `name` left with `line`, to everyone but `except`, or
    * counts it for the next summary. Returns whether it was announced now.
+   * Call it once the member is out of the room.
    *
    * @example Usage
    * ```ts
@@ -124,7 +126,7 @@ export class PresenceNotices {
    * ```
    */
   left(name: string, line: string, except?: Member): boolean {
-    return this.#announce(this.#left, name, line, except);
+    return this.#announce(this.#left, name, line, except, this.#room.size + 1);
   }
 
   /**
@@ -145,10 +147,17 @@ export class PresenceNotices {
     this.#timer = undefined;
   }
 
-  #announce(tally: Tally, name: string, line: string, except: Member | undefined): boolean {
+  /** `before`: how many were here before this join or leave, as a summary sent first counts. */
+  #announce(
+    tally: Tally,
+    name: string,
+    line: string,
+    except: Member | undefined,
+    before: number,
+  ): boolean {
     if (this.#room.size <= this.#limit) {
       // Small again: what is pending goes first, so notices stay in order.
-      if (this.#timer !== undefined) this.#summarize();
+      if (this.#timer !== undefined) this.#summarize(before);
       this.#room.broadcastLine(line, except);
       return true;
     }
@@ -157,7 +166,7 @@ export class PresenceNotices {
     return false;
   }
 
-  #summarize = (): void => {
+  #summarize = (here: number = this.#room.size): void => {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const parts = [];
@@ -165,6 +174,6 @@ export class PresenceNotices {
     if (this.#left.count > 0) parts.push(this.#left.describe("left"));
     this.#joined = new Tally();
     this.#left = new Tally();
-    this.#room.broadcastLine(`Server: ${parts.join(", ")}; ${this.#room.size} here`);
+    this.#room.broadcastLine(`Server: ${parts.join(", ")}; ${here} here`);
   };
 }
