@@ -44,6 +44,7 @@ import { quote, sanitize } from "./lib/sanitize.ts";
 import {
   type ChatCommand,
   helpLine,
+  ME_NEEDS_ACTION,
   messageText,
   parseChatCommand,
   quitReason,
@@ -131,7 +132,9 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       for (const line of whoLines(room, room.size)) room.sendLineTo(member, line);
     } else if (name === "help") {
       room.sendLineTo(member, helpLine(COMMANDS));
-    } else if (name === "me" && argument) {
+    } else if (name === "me" && !argument) {
+      room.sendLineTo(member, ME_NEEDS_ACTION);
+    } else if (name === "me") {
       const action = `* ${member.name} ${argument}`;
       room.echoLine(action, member);
       log(action);

@@ -39,7 +39,13 @@ import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
-import { helpLine, messageText, parseChatCommand, quitReason } from "./lib/chat_command.ts";
+import {
+  helpLine,
+  ME_NEEDS_ACTION,
+  messageText,
+  parseChatCommand,
+  quitReason,
+} from "./lib/chat_command.ts";
 import {
   DEFAULT_SERVER_OPTIONS,
   SERVER_OPTION_SPECS,
@@ -200,7 +206,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (name === "who") {
       for (const line of whoLines(room, room.size)) room.sendLineTo(member, line);
     } else if (name === "help") room.sendLineTo(member, helpLine(COMMANDS));
-    else if (name === "me" && argument) {
+    else if (name === "me" && !argument) room.sendLineTo(member, ME_NEEDS_ACTION);
+    else if (name === "me") {
       const action = `* ${member.name} ${sanitize(argument)}`;
       room.broadcastLine(action, member);
       log(action);

@@ -17,6 +17,20 @@ export interface ChatCommand {
 const MAX_QUIT_REASON = 100;
 
 /**
+ * The answer to a `/me` with no action.
+ *
+ * @example Usage
+ * ```ts
+ * import { ME_NEEDS_ACTION } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A bare "/me" gets this, to the sender alone; the room hears nothing.
+ * assert.match(ME_NEEDS_ACTION, /^Error: \/me needs/);
+ * ```
+ */
+export const ME_NEEDS_ACTION = 'Error: /me needs an action, as in "/me waves"';
+
+/**
  * Splits a line into a command, or returns `undefined` for a plain message.
  * The report's way of leaving, a bare `quit` in any case, counts as `/quit`.
  *

@@ -2,6 +2,7 @@
  * The in-room commands, answered by both servers, as a netcat user types them.
  */
 import assert from "node:assert/strict";
+import { ME_NEEDS_ACTION } from "../lib/chat_command.ts";
 import { startSelectServer } from "../select_server.ts";
 import { startServer } from "../server.ts";
 import { LineClient } from "./line_client.ts";
@@ -20,6 +21,8 @@ Deno.test("startServer() answers /who, /me, /help, /nick, /quit and unknown comm
   assert.equal(await bob.expect(/^Server: \d+ here/), "Server: 2 here: alice, bob");
   await bob.send("/help");
   assert.match(await bob.expect(/^Server: commands/), /\/who, \/me ACTION, \/nick NEW, \/quit/);
+  await bob.send("/me");
+  assert.equal(await bob.expect(/^Error/), ME_NEEDS_ACTION);
   await bob.send("/me waves 👋");
   assert.equal(await alice.expect(/^\*/), "* bob waves 👋");
   await bob.send("/dance");
@@ -44,7 +47,9 @@ Deno.test("startServer() answers /who, /me, /help, /nick, /quit and unknown comm
   assert.equal(await alice.expect(/^clientrobert/), "clientrobert- exit (off to lunch)");
   await bob.expectClose();
   assert.ok(
-    !alice.lines.some((line) => /dance|Server: 2 here|Server: commands|Server: you/.test(line)),
+    !alice.lines.some((line) =>
+      /dance|Server: 2 here|Server: commands|Server: you|needs an action/.test(line)
+    ),
     "commands and their answers stay private",
   );
   await Promise.all([alice.close(), bob.close(), carol.close()]);
@@ -64,6 +69,8 @@ Deno.test("startSelectServer() answers /who, /me, /help, /quit; /nick is refused
   assert.equal(await a.expect(/^Server: \d+ here/), `Server: 2 here: ${name}, ${bName}`);
   await a.send("/help");
   assert.match(await a.expect(/^Server: commands/), /\/who, \/me ACTION, \/quit/);
+  await a.send("/me  ");
+  assert.equal(await a.expect(/^Error/), ME_NEEDS_ACTION);
   await a.send("/me waves");
   assert.equal(await b.expect(/^\*/), `* ${name} waves`);
   assert.equal(await a.expect(/^\*/), `* ${name} waves`, "the select server echoes actions");
