@@ -148,6 +148,11 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         }
       }
       leave(member);
+      if (member.closed) return;
+      // The peer closed its side (`echo /who | nc -N`) and may still read: its replies go first.
+      admission.release(ip);
+      placeTaken = false;
+      await member.closeWhenFlushed(FLUSH_ON_CLOSE_MS);
     } finally {
       if (placeTaken) admission.release(ip);
       member.close();

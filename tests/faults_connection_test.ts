@@ -8,6 +8,7 @@
  * are back to normal, and no descriptor leaked.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { FLAVORS } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 import {
@@ -109,6 +110,31 @@ for (const flavor of FLAVORS) {
         await half.expectClose(); // the server closes its side too
       })());
       await half.close();
+    });
+  });
+
+  Deno.test(`${flavor.name}: a half-closed member gets every reply before the close`, async () => {
+    // As `cat commands | nc -N` does, reading only later: what is queued for it when its FIN
+    // arrives, more than the sockets hold, must still go out.
+    const options = { rateLimit: 0, highWaterBytes: 64 * MIB, queueBound: 64 * MIB };
+    await withFaultRoom(flavor, options, async ({ port, watcher }) => {
+      const id = freshId("asker");
+      const asker = await nodeConnect(port);
+      asker.pause(); // it reads nothing until the server has taken its FIN
+      const count = 100_000;
+      asker.end(`${flavor.handshake ? `${id}\n` : ""}${"/help\n".repeat(count)}`);
+      await watcher.expect(
+        flavor.leaveNotice(flavor.handshake ? id : `127.0.0.1:${asker.localPort}`),
+      );
+      let received = "";
+      asker.setEncoding("utf8").on("data", (text: string) => received += text);
+      const ended = once(asker, "end");
+      asker.resume();
+      await ended;
+      const lines = received.split("\n");
+      const replies = lines.filter((line) => line.startsWith("Server: commands"));
+      assert.equal(replies.length, count, `the last line: ${JSON.stringify(lines.at(-1))}`);
+      asker.destroy();
     });
   });
 
