@@ -571,18 +571,24 @@ export class LineEditor {
 
   #insert(text: string): void {
     const line = this.#line.slice(0, this.#cursor) + text + this.#line.slice(this.#cursor);
-    const cursor = this.#cursor + text.length;
+    this.#edit(line, this.#cursor + text.length);
+  }
+
+  #deleteRange(from: number, to: number): void {
+    this.#edit(this.#line.slice(0, from) + this.#line.slice(to), from);
+  }
+
+  /**
+   * Sets the edited line and the cursor. An edit can merge the clusters on either side of the
+   * cursor (a ZWJ typed before an emoji, the x deleted from 🇺x🇸): the cursor then moves past
+   * the merged cluster, so that it stays on a boundary.
+   */
+  #edit(line: string, cursor: number): void {
     this.#setLine(line, cursor);
-    // Inserted text can merge with the cluster after it (for example a ZWJ before an emoji):
-    // keep the cursor on a boundary.
     const boundaries = this.#boundaries();
     if (!boundaries.includes(cursor)) {
       this.#setLine(line, boundaries.find((offset) => offset > cursor) ?? line.length);
     }
-  }
-
-  #deleteRange(from: number, to: number): void {
-    this.#setLine(this.#line.slice(0, from) + this.#line.slice(to), from);
   }
 
   #deleteWordBefore(): void {

@@ -382,6 +382,30 @@ Deno.test("LineEditor.feed() behaviour with inserted zero-width joiners", () => 
   equal(editor.line, "");
 });
 
+Deno.test("LineEditor.feed() behaviour deleting what kept two clusters apart", () => {
+  // Deleting the x joins the regional indicators into one flag, the jamo into one syllable,
+  // and the emoji on either side of the ZWJ into one: the cursor lands after the cluster.
+  for (const [before, after] of [["🇺", "🇸"], ["ᄀ", "가"], ["👩\u200d", "💻"]]) {
+    const editor = editorWith(before + "x" + after + LEFT);
+    editor.feed(BACKSPACE);
+    equal(editor.line, before + after);
+    const boundaries = [
+      0,
+      ...graphemes(editor.line).map((_, i, all) => all.slice(0, i + 1).join("").length),
+    ];
+    ok(
+      boundaries.includes(editor.cursor),
+      `cursor ${editor.cursor} in ${JSON.stringify(editor.line)}`,
+    );
+    editor.feed(BACKSPACE);
+    equal(editor.line, "", `Backspace deletes ${JSON.stringify(before + after)} whole`);
+  }
+  const editor = editorWith("🇺x🇸" + HOME);
+  editor.feed(DELETE.repeat(2));
+  equal(editor.line, "🇸", "Delete takes one cluster at a time: 🇺, then x");
+  equal(editor.cursor, 0);
+});
+
 Deno.test("LineEditor.render() behaviour", () => {
   const editor = new LineEditor();
   equal(editor.render({ prompt: "> ", columns: 80 }), "\r> \x1b[K");
