@@ -100,6 +100,6 @@ export async function serveUntilSignal(
   }
   await stop.received;
   await server.shutdown();
-  consoleLog.flush();
+  await consoleLog.flushed(FLUSH_ON_CLOSE_MS); // a console that is not reading is left behind
   return 0;
 }

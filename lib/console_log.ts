@@ -1,5 +1,6 @@
 /**
- * The servers' console: one line per event, written in batches.
+ * The servers' console: one line per event, written in batches, never in the
+ * room's way.
  *
  * A busy room relays tens of thousands of lines a second, and the console
  * shows each one, as the report's server did. Writing them one `console.log`
@@ -7,16 +8,41 @@
  * lines of one turn of the event loop go out in one write, at the end of the
  * turn (the global `setImmediate`; see lib/room.ts for why not `node:timers`).
  *
+ * The write is asynchronous, so a console that stops reading (a terminal
+ * paused with Ctrl-S, `| less` left alone, a stuck log shipper) never stops
+ * the event loop, and with it the room. While a write waits, the lines after
+ * it gather up to a bound; past that they are dropped, and the log says how
+ * many. A console that goes away (`| head`) ends the log, not the server.
+ *
  * @module
  */
 
-import { writeAllSync } from "./write_all.ts";
+import { within } from "./deadlines.ts";
+import { isDisconnect } from "./errors.ts";
+import { writeAll } from "./write_all.ts";
 
-/** Flush at once past this many buffered bytes, so the buffer stays small. */
-const MAX_BUFFERED_CHARS = 64 * 1024;
+/** Start writing at once past this many gathered characters, rather than at the end of the turn. */
+const BATCH_CHARS = 64 * 1024;
+
+/** How far the console may fall behind, in characters, before lines are dropped. */
+const DEFAULT_MAX_BEHIND_CHARS = 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Options for {@linkcode LineLog}. */
+export interface LineLogOptions {
+  /** Where the lines go. @default {Deno.stdout} */
+  writer?: { write(p: Uint8Array): Promise<number> };
+  /**
+   * How many characters may wait behind a write that has not finished; later
+   * lines are dropped and counted. @default {1048576}
+   */
+  maxBehindChars?: number;
+}
 
 /**
- * A line log that batches its writes to `writer` (stdout by default).
+ * A line log that batches its writes to a writer (stdout by default) and never
+ * waits for it.
  *
  * @example Usage
  * ```ts
@@ -24,22 +50,30 @@ const MAX_BUFFERED_CHARS = 64 * 1024;
  *
  * const log = new LineLog();
  * log.write("Server started!");
- * log.flush();
+ * await log.flushed(1000);
  * ```
  */
 export class LineLog {
-  #writer: { writeSync(p: Uint8Array): number };
+  #writer: { write(p: Uint8Array): Promise<number> };
+  #maxBehindChars: number;
   #pending: string[] = [];
   #chars = 0;
+  #dropped = 0;
   #scheduled = false;
+  /** The write in flight, if any: it starts the next one when it ends. */
+  #writing: Promise<void> | undefined;
+  /** The writer failed as a closed pipe does: nothing more is written. */
+  #gone = false;
 
-  /** Makes a log that writes to `writer`. */
-  constructor(writer: { writeSync(p: Uint8Array): number } = Deno.stdout) {
-    this.#writer = writer;
+  /** Makes a log; see {@linkcode LineLogOptions}. */
+  constructor(options: LineLogOptions = {}) {
+    this.#writer = options.writer ?? Deno.stdout;
+    this.#maxBehindChars = options.maxBehindChars ?? DEFAULT_MAX_BEHIND_CHARS;
   }
 
   /**
-   * Adds a line; it is written by the end of this turn of the event loop.
+   * Adds a line; it is written from the end of this turn of the event loop,
+   * or dropped (and counted) if the console is too far behind.
    *
    * @example Usage
    * ```ts
@@ -48,9 +82,11 @@ export class LineLog {
    *
    * const written: string[] = [];
    * const log = new LineLog({
-   *   writeSync(bytes) {
-   *     written.push(new TextDecoder().decode(bytes));
-   *     return bytes.length;
+   *   writer: {
+   *     write(bytes) {
+   *       written.push(new TextDecoder().decode(bytes));
+   *       return Promise.resolve(bytes.length);
+   *     },
    *   },
    * });
    * log.write("one");
@@ -60,9 +96,15 @@ export class LineLog {
    * ```
    */
   readonly write = (line: string): void => {
+    if (this.#gone) return;
+    if (this.#chars >= this.#maxBehindChars) {
+      this.#dropped++;
+      return;
+    }
     this.#pending.push(line);
     this.#chars += line.length + 1;
-    if (this.#chars >= MAX_BUFFERED_CHARS) this.flush();
+    if (this.#writing !== undefined) return; // its end starts the next write
+    if (this.#chars >= BATCH_CHARS) this.#startWrite();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flushScheduled);
@@ -70,7 +112,8 @@ export class LineLog {
   };
 
   /**
-   * Writes every pending line now.
+   * Writes every pending line and resolves once all is written, or after
+   * `timeoutMs` (a console that is not reading): for a server about to exit.
    *
    * @example Usage
    * ```ts
@@ -79,28 +122,57 @@ export class LineLog {
    *
    * const written: string[] = [];
    * const log = new LineLog({
-   *   writeSync(bytes) {
-   *     written.push(new TextDecoder().decode(bytes));
-   *     return bytes.length;
+   *   writer: {
+   *     write(bytes) {
+   *       written.push(new TextDecoder().decode(bytes));
+   *       return Promise.resolve(bytes.length);
+   *     },
    *   },
    * });
    * log.write("Server started!");
-   * log.flush(); // before exiting, say
+   * await log.flushed(1000); // before exiting, say
    * assert.deepEqual(written, ["Server started!\n"]);
    * ```
    */
-  flush(): void {
-    if (this.#pending.length === 0) return;
-    const text = this.#pending.join("\n") + "\n";
-    this.#pending = [];
-    this.#chars = 0;
-    writeAllSync(this.#writer, text);
+  async flushed(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    if (this.#writing === undefined) this.#startWrite();
+    while (this.#writing !== undefined) {
+      const left = deadline - performance.now();
+      if (left <= 0 || await within(this.#writing.then(() => true), left) === undefined) return;
+    }
   }
 
   #flushScheduled = (): void => {
     this.#scheduled = false;
-    this.flush();
+    if (this.#writing === undefined) this.#startWrite();
   };
+
+  /** Writes what is pending, then, when that is done, whatever came meanwhile. */
+  #startWrite(): void {
+    if (this.#gone || (this.#pending.length === 0 && this.#dropped === 0)) return;
+    // The dropped lines came after the pending ones.
+    if (this.#dropped > 0) {
+      this.#pending.push(`(${this.#dropped} lines not logged: the console fell behind)`);
+    }
+    const text = this.#pending.join("\n") + "\n";
+    this.#pending = [];
+    this.#chars = 0;
+    this.#dropped = 0;
+    this.#writing = writeAll(this.#writer, encoder.encode(text)).then(
+      () => {
+        this.#writing = undefined;
+        this.#startWrite();
+      },
+      (error) => {
+        this.#writing = undefined;
+        if (!isDisconnect(error)) throw error;
+        this.#gone = true; // the console went away: the server goes on without it
+        this.#pending = [];
+        this.#chars = 0;
+      },
+    );
+  }
 }
 
 /**
@@ -110,7 +182,7 @@ export class LineLog {
  * ```ts ignore
  * import { consoleLog } from "./console_log.ts";
  *
- * consoleLog.write("Server started!"); // on stdout by the end of this turn
+ * consoleLog.write("Server started!"); // on stdout from the end of this turn
  * ```
  */
 export const consoleLog: LineLog = new LineLog();

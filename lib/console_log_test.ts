@@ -9,9 +9,9 @@ const decoder = new TextDecoder();
 /** A writer, and a connection, that note each write in `events`. */
 function recorders(events: string[]) {
   const writer = {
-    writeSync(p: Uint8Array): number {
+    write(p: Uint8Array): Promise<number> {
       events.push(`console ${decoder.decode(p)}`);
-      return p.length;
+      return Promise.resolve(p.length);
     },
   };
   const conn = fakeConn((p) => {
@@ -28,13 +28,13 @@ function nextTurn(): Promise<void> {
 
 Deno.test("LineLog.write() sends the lines of one turn in one write", async () => {
   const events: string[] = [];
-  const log = new LineLog(recorders(events).writer);
+  const log = new LineLog({ writer: recorders(events).writer });
   log.write("one");
   log.write("two");
   assert.deepEqual(events, [], "nothing is written before the turn ends");
   await nextTurn();
   assert.deepEqual(events, ["console one\ntwo\n"]);
-  log.flush();
+  await log.flushed(1000);
   assert.equal(events.length, 1, "a flush with nothing pending writes nothing");
 });
 
@@ -42,7 +42,7 @@ Deno.test("LineLog.write() after Room.broadcastLine(): the member's write goes f
   // The servers rely on this: a member never waits for the console.
   const events: string[] = [];
   const { writer, conn } = recorders(events);
-  const log = new LineLog(writer);
+  const log = new LineLog({ writer });
   const room = new Room();
   const bob = new Member(conn, { name: "bob", onBacklog: room.onBacklog });
   room.add(bob);
@@ -51,4 +51,60 @@ Deno.test("LineLog.write() after Room.broadcastLine(): the member's write goes f
   await nextTurn();
   assert.deepEqual(events, ["socket [amy]hi\n", "console [amy]hi\n"]);
   bob.close();
+});
+
+Deno.test("LineLog.write() never waits for a stalled console: it drops lines past the bound, and says so", async () => {
+  const written: string[] = [];
+  let unstall = () => {};
+  const writer = {
+    write(p: Uint8Array): Promise<number> {
+      written.push(decoder.decode(p));
+      if (written.length > 1) return Promise.resolve(p.length);
+      return new Promise<number>((resolve) => unstall = () => resolve(p.length)); // stuck
+    },
+  };
+  const log = new LineLog({ writer, maxBehindChars: 30 });
+  log.write("first");
+  await nextTurn();
+  assert.deepEqual(written, ["first\n"]); // and that write hangs
+  for (let i = 0; i < 10; i++) log.write(`line ${i}`); // 7 characters each, with the newline
+  await nextTurn();
+  assert.equal(written.length, 1, "nothing more is written while the console is stuck");
+  assert.equal(await log.flushed(10), undefined, "a flush gives up on a stuck console");
+  unstall();
+  await log.flushed(1000);
+  assert.deepEqual(written.slice(1), [
+    "line 0\nline 1\nline 2\nline 3\nline 4\n(5 lines not logged: the console fell behind)\n",
+  ]);
+  log.write("back");
+  await log.flushed(1000);
+  assert.equal(written.at(-1), "back\n");
+});
+
+Deno.test("LineLog.write() goes quiet once the console is gone, and the process goes on", async () => {
+  let writes = 0;
+  const writer = {
+    write(_: Uint8Array): Promise<number> {
+      writes++;
+      return Promise.reject(new Deno.errors.BrokenPipe("Broken pipe (os error 32)"));
+    },
+  };
+  const log = new LineLog({ writer });
+  log.write("Server started!");
+  await log.flushed(1000);
+  assert.equal(writes, 1);
+  log.write("[amy]hi");
+  await log.flushed(1000);
+  assert.equal(writes, 1, "nothing more is written");
+});
+
+Deno.test("LineLog.write() rethrows a write error other than a gone console", async () => {
+  const writer = {
+    write(_: Uint8Array): Promise<number> {
+      return Promise.reject(new Deno.errors.PermissionDenied("no"));
+    },
+  };
+  const log = new LineLog({ writer });
+  log.write("one");
+  await assert.rejects(log.flushed(1000), Deno.errors.PermissionDenied);
 });

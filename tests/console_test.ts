@@ -1,0 +1,95 @@
+/**
+ * The servers' console (stdout), as the scripts run it: a console that stops
+ * reading (a terminal paused with Ctrl-S, `| less` left alone) never stops the
+ * room, and one that goes away (`| head`) never stops the server.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { FLAVORS } from "./flavors.ts";
+import { freePort, scriptOf } from "./faults_kit.ts";
+
+/** A server script whose stdout this test reads only when it chooses to. */
+async function startQuietly(script: string) {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net",
+      fileURLToPath(new URL(`../${script}`, import.meta.url)),
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--rate-limit",
+      "0",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const stdout = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let output = "";
+  while (!/^(Listening on |Server started!)/m.test(output)) { // it listens
+    const { value, done } = await stdout.read();
+    if (done) assert.fail(`the server ended before it listened: ${await stderr}`);
+    output += decoder.decode(value, { stream: true });
+  }
+  /** Reads the rest of stdout, stops the server with SIGTERM, and returns all it wrote. */
+  const stop = async () => {
+    const rest = (async () => {
+      while (true) {
+        const { value, done } = await stdout.read();
+        if (done) return;
+        output += decoder.decode(value, { stream: true });
+      }
+    })();
+    child.kill("SIGTERM");
+    const { code } = await child.status;
+    await rest;
+    return { code, output, stderr: await stderr };
+  };
+  return { port, child, stdout, stop, stderr };
+}
+
+for (const flavor of FLAVORS) {
+  const script = scriptOf(flavor);
+
+  Deno.test(`${script}: a console that stops reading does not stop the room`, async () => {
+    const server = await startQuietly(script); // and nobody reads its stdout from here on
+    const alice = await flavor.join(server.port, "alice");
+    await flavor.joined(alice);
+    const bob = await flavor.join(server.port, "bob");
+    await flavor.joined(bob);
+    // Some 1.6 MB of console lines: far more than the pipe holds, or the log keeps waiting.
+    const count = 15_000;
+    const lines = Array.from({ length: count }, (_, i) => `line ${i} ${"x".repeat(100)}`);
+    await alice.sendRaw(lines.join("\n") + "\n");
+    await bob.expectCount(count, undefined, (line) => /line \d+ x+$/.test(line));
+    await Promise.all([alice.close(), bob.close()]);
+    const { code, output, stderr } = await server.stop();
+    assert.equal(code, 0, stderr);
+    assert.match(output, /\(\d+ lines not logged: the console fell behind\)/);
+  });
+
+  Deno.test(`${script}: a console that goes away does not stop the server`, async () => {
+    const server = await startQuietly(script);
+    await server.stdout.cancel(); // as `| head -1` does
+    const alice = await flavor.join(server.port, "alice");
+    await flavor.joined(alice);
+    const bob = await flavor.join(server.port, "bob");
+    await flavor.joined(bob);
+    await alice.send("hello");
+    await bob.expect(/hello$/);
+    await bob.send("still here");
+    await alice.expect(/still here$/);
+    await Promise.all([alice.close(), bob.close()]);
+    server.child.kill("SIGTERM");
+    const { code } = await server.child.status;
+    const stderr = await server.stderr;
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, "");
+  });
+}
