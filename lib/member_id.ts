@@ -9,14 +9,16 @@ import { quote } from "./sanitize.ts";
 /** The longest ID accepted, in characters. */
 const MAX_ID_LENGTH = 32;
 
-// White space, control and invisible format characters, and the brackets that
-// frame an ID in `[ID]message`, so no ID can look like another or forge a prefix.
-const FORBIDDEN = /[\s\p{C}\[\]]/u;
+// White space, control and format characters, the other characters meant to be invisible
+// (fillers, variation selectors, the combining grapheme joiner: `bob\u034F` would pass for
+// `bob`), and the brackets that frame an ID in `[ID]message`, so no ID can look like another,
+// or blank, or forge a prefix.
+const FORBIDDEN = /[\s\p{C}\p{Default_Ignorable_Code_Point}\[\]]/u;
 
 /**
  * Checks an ID and returns why it is refused, or `undefined` when it is fine.
  * An ID must be 1 to `MAX_ID_LENGTH` (32) characters with no white space,
- * control or invisible format characters, and no `[` or `]`.
+ * control or invisible characters, and no `[` or `]`.
  *
  * @example Usage
  * ```ts
@@ -24,7 +26,7 @@ const FORBIDDEN = /[\s\p{C}\[\]]/u;
  * import assert from "node:assert/strict";
  *
  * assert.equal(idError("bob"), undefined);
- * assert.equal(idError("bo b"), 'ID "bo b" must not contain spaces, brackets or control characters');
+ * assert.equal(idError("bo b"), 'ID "bo b" must not contain spaces, brackets, control or invisible characters');
  * ```
  */
 export function idError(id: string): string | undefined {
@@ -34,7 +36,7 @@ export function idError(id: string): string | undefined {
     return `ID ${quote(id)} is too long: ${length} characters, the limit is ${MAX_ID_LENGTH}`;
   }
   if (FORBIDDEN.test(id)) {
-    return `ID ${quote(id)} must not contain spaces, brackets or control characters`;
+    return `ID ${quote(id)} must not contain spaces, brackets, control or invisible characters`;
   }
   return undefined;
 }
