@@ -19,13 +19,21 @@
  */
 
 import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_command.ts";
-import { type CommandSpec, FatalError, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
+import {
+  type CommandSpec,
+  FatalError,
+  parseCommand,
+  parseRemotePort,
+  runMain,
+  UsageError,
+} from "./lib/cli.ts";
 import { clientOptionsFrom } from "./lib/client_options.ts";
 import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
 import { within } from "./lib/deadlines.ts";
 import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
+import { idError } from "./lib/member_id.ts";
 import { sanitize } from "./lib/sanitize.ts";
 import { StopSignals } from "./lib/signals.ts";
 import { lineInput, type LineReader } from "./lib/terminal_input.ts";
@@ -165,7 +173,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
           joined = welcomed = true;
           delay = RECONNECT_DELAY_MS;
         } else if (!welcomed && line.startsWith("Error:")) refused = true;
-        id = RENAMED.exec(line)?.[1] ?? id;
+        const renamed = RENAMED.exec(line)?.[1];
+        // Only a valid ID: it is printed, unsanitized, when we rejoin under it.
+        if (renamed !== undefined && idError(renamed) === undefined) id = renamed;
       }
       return "server closed";
     };
@@ -219,6 +229,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     let outcome = await Promise.race([receiving, typing, interrupted]);
     while (outcome === "server closed" && reconnect && !refused) {
       closeQuietly(conn);
+      joined = false; // a leave from here on is confirmed by no server
       const rejoined = await rejoin();
       if (typeof rejoined === "string") {
         outcome = rejoined;
@@ -226,7 +237,6 @@ export async function runClient(options: ClientOptions): Promise<number> {
       }
       conn = rejoined;
       writer = new SerialWriter(conn);
-      joined = false;
       print(`Reconnected; joining as ${id}`);
       await send(id);
       receiving = receive();
@@ -307,6 +317,9 @@ const COMMAND: CommandSpec = {
 export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, COMMAND);
   const [host, port, id] = positionals;
+  // The server's own rule, checked first: an ID with a newline would send a message as well.
+  const idProblem = idError(id);
+  if (idProblem !== undefined) throw new UsageError(idProblem);
   return await runClient({
     host,
     port: parseRemotePort(port),

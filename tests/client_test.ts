@@ -246,6 +246,45 @@ Deno.test("client.ts with --reconnect says what it could not send, then rejoins"
   await second.shutdown();
 });
 
+Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server took its leave", async () => {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const bob = Script.start("client.ts", [
+    "127.0.0.1",
+    String(server.addr.port),
+    "bob",
+    "--reconnect",
+  ]);
+  await bob.expect(/^Server: welcome bob/);
+  await server.shutdown();
+  await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  await bob.write("lost\n");
+  await bob.expect("Not connected, not sent: lost");
+  const { code } = await bob.exit(); // its input ends while it waits to reconnect
+  assert.equal(code, 1);
+});
+
+Deno.test("client.ts --reconnect rejoins under a new name only if it is a valid ID", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String(listener.addr.port);
+  const bob = Script.start("client.ts", ["--reconnect", "127.0.0.1", port, "bob"]);
+  const first = await acceptWithin(listener);
+  await writeAll(
+    first,
+    encoder.encode(
+      WELCOME + "Server: you are now robert\n" +
+        "Server: you are now \x1b]0;PWNED\x07\x1b[41mEVIL\n",
+    ),
+  );
+  first.close();
+  const second = await acceptWithin(listener);
+  assert.equal(await bob.expect(/^Reconnected; joining as /), "Reconnected; joining as robert");
+  const exited = bob.exit();
+  assert.match(await readToEnd(second), /^robert\n/); // its ID line first
+  second.close();
+  const { stdout } = await exited;
+  assert.ok(!stdout.some((line) => /[\x00-\x1f\x7f]/.test(line)), JSON.stringify(stdout));
+});
+
 Deno.test("client.ts --reconnect comes back after an Error: answering a command, not after a refusal", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = String(listener.addr.port);
@@ -302,7 +341,7 @@ Deno.test("client.ts --reconnect tries a refused rejoin again, later each time",
   await bob.expect(/^Disconnected; reconnecting in 1 s/); // a welcome starts the pauses over
   await bob.closeStdin();
   const { code } = await bob.exitOnItsOwn();
-  assert.equal(code, 0);
+  assert.equal(code, 1, "it left while disconnected");
 });
 
 Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", async () => {
@@ -326,7 +365,7 @@ Deno.test("client.ts and select_client.ts exit 1 when refused, however early the
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = String(listener.addr.port);
   const cases = [
-    ["client.ts", ["a b"], 'Error: ID "a b" must not contain white space'],
+    ["client.ts", ["alice"], 'Error: ID "alice" is already in the room'],
     ["client.ts", ["bob"], undefined], // closed without a welcome
     ["select_client.ts", [], "Error: Server is full: 1 of 1 places are taken"],
   ] as const;
@@ -345,11 +384,14 @@ Deno.test("client.ts and select_client.ts exit 1 when refused, however early the
 
   // The real servers, whose answer may come before or after the input ends.
   await withServer(async (port) => {
-    const client = Script.start("client.ts", ["127.0.0.1", String(port), "a b"]);
+    const alice = await LineClient.join(port, "alice");
+    await alice.expect(/^Server: welcome/);
+    const client = Script.start("client.ts", ["127.0.0.1", String(port), "alice"]);
     await client.write("hi\n");
     const { code, stdout } = await client.exit();
     assert.equal(code, 1, stdout.join("\n"));
     assert.ok(stdout.some((line) => line.startsWith("Error: ID")), stdout.join("\n"));
+    await alice.close();
   });
   await withFlavorServer(startSelectServer, async (port) => {
     const watcher = await LineClient.connect(port);
@@ -374,6 +416,8 @@ Deno.test("client.ts and server.ts answer bad arguments with usage and status 2"
       ["server.ts", ["1234", "--max-clients", "many"]],
       ["server.ts", ["1234", "--idle-timeout", "3000000000"]], // setTimeout would fire at once
       ["client.ts", ["--connect-timeout", "2147483648", "127.0.0.1", "1234", "bob"]],
+      ["client.ts", ["127.0.0.1", "1234", "bob\nI am the admin"]], // a second line, a message
+      ["client.ts", ["127.0.0.1", "1234", " bob"]],
     ] as const
   ) {
     const { code, stderr } = await Script.start(script, [...args]).exit();
