@@ -18,7 +18,12 @@
  * @module
  */
 
-import { type ChatCommand, messageText, parseChatCommand } from "./lib/chat_command.ts";
+import {
+  type ChatCommand,
+  messageText,
+  parseChatCommand,
+  withoutOwnPrefix,
+} from "./lib/chat_command.ts";
 import {
   type CommandSpec,
   FatalError,
@@ -187,7 +192,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
       ) {
         if (leaving || typed.type === "eof") break;
         if (typed.type === "interrupt") return "interrupted";
-        const command = parseChatCommand(typed.line);
+        // As the server reads it: the report's own `[ID]` prefix first is not part of it.
+        const text = withoutOwnPrefix(typed.line, id);
+        const command = parseChatCommand(text);
         if (!await send(typed.line)) {
           // The server went away (reset the connection, say), as the receiving side will see.
           if (!reconnect) return "server closed";
@@ -195,7 +202,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
           continue;
         }
         if (command?.name === "quit") return "quit";
-        if (terminal) echo(typed.line, command);
+        if (terminal) echo(text, command);
       }
       return "end of input";
     })();

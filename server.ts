@@ -45,6 +45,7 @@ import {
   messageText,
   parseChatCommand,
   quitReason,
+  withoutOwnPrefix,
 } from "./lib/chat_command.ts";
 import {
   DEFAULT_SERVER_OPTIONS,
@@ -191,8 +192,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   /** Handles one line from `member`: a command or a message. Returns `false` when it quits. */
   function handleLine(member: Member, line: string): boolean {
     const prefix = `[${member.name}]`;
-    // The report's client writes its own prefix: do not stamp it twice.
-    const text = line.startsWith(prefix) ? line.slice(prefix.length) : line;
+    const text = withoutOwnPrefix(line, member.name);
     const command = parseChatCommand(text);
     if (command === undefined) {
       const message = sanitize(messageText(text));

@@ -53,6 +53,26 @@ export function parseChatCommand(line: string): ChatCommand | undefined {
 }
 
 /**
+ * `line` less a leading `[id]`: the report's client writes its own prefix, and
+ * the server stamps every message with it, so it must not be there twice. The
+ * rest is the message, or a command.
+ *
+ * @example Usage
+ * ```ts
+ * import { withoutOwnPrefix } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(withoutOwnPrefix("[bob]hello", "bob"), "hello");
+ * assert.equal(withoutOwnPrefix("[bob]/quit", "bob"), "/quit");
+ * assert.equal(withoutOwnPrefix("[amy]hello", "bob"), "[amy]hello"); // not bob's: a message
+ * ```
+ */
+export function withoutOwnPrefix(line: string, id: string): string {
+  const prefix = `[${id}]`;
+  return line.startsWith(prefix) ? line.slice(prefix.length) : line;
+}
+
+/**
  * The text of a plain message: a leading `//` stands for a literal `/`.
  *
  * @example Usage

@@ -285,6 +285,20 @@ Deno.test("client.ts --reconnect rejoins under a new name only if it is a valid 
   assert.ok(!stdout.some((line) => /[\x00-\x1f\x7f]/.test(line)), JSON.stringify(stdout));
 });
 
+Deno.test("client.ts reads a command behind its own [ID] as the server does: [bob]/quit leaves", async () => {
+  await withServer(async (port) => {
+    const alice = await LineClient.join(port, "alice");
+    const bob = Script.start("client.ts", ["--reconnect", "127.0.0.1", String(port), "bob"]);
+    await alice.expect("clientbob- enter");
+    await bob.write("[bob]/quit off\n");
+    await alice.expect("clientbob- exit (off)");
+    const { code, stdout } = await exitWithin(bob); // stdin still open: the quit ends it
+    assert.equal(code, 0, stdout.join("\n"));
+    assert.ok(!stdout.some((line) => line.startsWith("Disconnected")), stdout.join("\n"));
+    await alice.close();
+  });
+});
+
 Deno.test("client.ts --reconnect comes back after an Error: answering a command, not after a refusal", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = String(listener.addr.port);

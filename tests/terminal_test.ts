@@ -666,6 +666,12 @@ Deno.test({
     await pane.waitFor("bob's own line, marked", ({ rows, y }) => {
       return rows.slice(0, y).includes("» [bob]안녕 반가워요") && rows[y] === ">";
     });
+    await pane.type("[bob]as the report's client wrote");
+    await pane.press("Enter");
+    await alice.expect("[bob]as the report's client wrote");
+    await pane.waitFor("the report's prefix, not shown twice", ({ rows, y }) => {
+      return rows.slice(0, y).includes("» [bob]as the report's client wrote") && rows[y] === ">";
+    });
 
     await pane.type("half a thought");
     await pane.press("C-c");
