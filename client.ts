@@ -190,8 +190,13 @@ export async function runClient(options: ClientOptions): Promise<number> {
       for await (
         const typed of terminal ? terminal.input() : lineInput(options.input ?? Deno.stdin)
       ) {
+        if (typed.type === "interrupt") {
+          // Ctrl-C in raw mode is a key: it does what SIGINT does, a second one while leaving
+          // included. The keys are still read while leaving, for that second one.
+          stop.deliver("SIGINT");
+          continue;
+        }
         if (leaving || typed.type === "eof") break;
-        if (typed.type === "interrupt") return "interrupted";
         // As the server reads it: the report's own `[ID]` prefix first is not part of it.
         const text = withoutOwnPrefix(typed.line, id);
         const command = parseChatCommand(text);

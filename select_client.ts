@@ -197,8 +197,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
           await server.whenWritable();
           yield { type: "typed", line: action.line };
           break;
-        case "interrupt": // Ctrl-C in raw mode
-          yield { type: "interrupted" };
+        case "interrupt": // Ctrl-C in raw mode: SIGINT's key, a second one while leaving included
+          stop.deliver("SIGINT");
           break;
         case "eof":
           yield { type: "input ended" };

@@ -56,6 +56,8 @@ function exitStatusAfter(signal: Deno.Signal): number {
 export class StopSignals implements Disposable {
   /** The first of the signals to arrive. */
   readonly received: Promise<Deno.Signal>;
+  #resolve: (signal: Deno.Signal) => void;
+  #arrived = false;
   #listeners: [Deno.Signal, () => void][];
 
   /**
@@ -73,14 +75,33 @@ export class StopSignals implements Disposable {
   constructor(signals: readonly Deno.Signal[] = STOP_SIGNALS) {
     const { promise, resolve } = Promise.withResolvers<Deno.Signal>();
     this.received = promise;
-    let received = false;
-    const onSignal = (signal: Deno.Signal) => () => {
-      if (received) Deno.exit(exitStatusAfter(signal));
-      received = true;
-      resolve(signal);
-    };
-    this.#listeners = signals.map((signal) => [signal, onSignal(signal)]);
+    this.#resolve = resolve;
+    this.#listeners = signals.map((signal) => [signal, () => this.deliver(signal)]);
     for (const [signal, listener] of this.#listeners) Deno.addSignalListener(signal, listener);
+  }
+
+  /**
+   * Takes `signal` as if it had arrived: the first resolves {@linkcode StopSignals.received},
+   * another exits at once. For Ctrl-C in a terminal in raw mode, which comes as a key, not as
+   * SIGINT, and must do what SIGINT does. Does nothing once disposed.
+   *
+   * @example Usage
+   * ```ts
+   * import { StopSignals } from "./signals.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using stop = new StopSignals();
+   * stop.deliver("SIGINT"); // the Ctrl-C key
+   * assert.equal(await stop.received, "SIGINT"); // a second one would exit with status 130
+   * ```
+   *
+   * @param signal The signal the key stands for.
+   */
+  deliver(signal: Deno.Signal): void {
+    if (this.#listeners.length === 0) return;
+    if (this.#arrived) Deno.exit(exitStatusAfter(signal));
+    this.#arrived = true;
+    this.#resolve(signal);
   }
 
   /**

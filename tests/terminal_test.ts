@@ -954,3 +954,29 @@ Deno.test({
     assert.ok(rows.some((row) => row.includes("boom")));
   },
 });
+
+Deno.test({
+  name:
+    "client.ts and select_client.ts in a terminal exit at once on a second Ctrl-C while leaving",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const clients = [
+      ["client.ts", ["bob"], "Server: welcome bob; 1 here: bob; /help lists the commands\n"],
+      ["select_client.ts", [], ""],
+    ] as const;
+    for (const [script, args, greeting] of clients) {
+      // A stand-in server that never closes: the leave could only end at its deadline.
+      using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = String(listener.addr.port);
+      await using pane = await Pane.client(script, ["127.0.0.1", port, ...args]);
+      using conn = await listener.accept();
+      if (greeting) await conn.write(encoder.encode(greeting));
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      await pane.press("C-c");
+      const buffer = new Uint8Array(1024);
+      while (await conn.read(buffer) !== null); // until its FIN: it is leaving, and waits for ours
+      await pane.press("C-c");
+      await expectRestoredExit(pane, 130);
+    }
+  },
+});
