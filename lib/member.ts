@@ -496,6 +496,9 @@ export class Member {
     if (this.#closed || this.#closing) return false;
     this.#closing = true;
     this.#closeReason = reason;
+    // Nothing more is queued for it: senders need not wait while its last lines drain. (And
+    // readers that wait keep bytes unread, which make the close a reset that drops those lines.)
+    if (this.#backlogged) this.#setBacklogged(false);
     await this.flush(timeoutMs, timeoutMs + timeoutMs / 2);
     return true;
   }

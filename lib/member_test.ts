@@ -72,6 +72,25 @@ Deno.test("Member backlog crosses the high-water mark and drains below half of i
   await member.flush(1000);
 });
 
+Deno.test("Member.closeAfterFlush() lets the room go while the last lines drain", async () => {
+  const first = Promise.withResolvers<number>();
+  const conn = fakeConn((p) => first.promise.then(() => p.length)); // stuck until resolved
+  const changes: boolean[] = [];
+  const member = new Member(conn, {
+    name: "bob",
+    highWaterBytes: 8,
+    onBacklog: (_member, backlogged) => changes.push(backlogged),
+  });
+  member.send(new Uint8Array(10));
+  assert.deepEqual(changes, [true]);
+  const closed = member.closeAfterFlush(1000);
+  assert.deepEqual(changes, [true, false], "nothing more is queued: nobody waits for it");
+  assert.equal(member.backlogged, false);
+  first.resolve(0);
+  await closed;
+  assert.deepEqual(changes, [true, false]);
+});
+
 /**
  * A member whose first write, of "first\n", stays in flight until `first` is resolved with its
  * count; later writes take everything. `received` has every byte handed to a write.

@@ -23,6 +23,7 @@ export function fakeConn(write: (p: Uint8Array) => Promise<number>): Deno.TcpCon
     setNoDelay() {},
     setKeepAlive() {},
     close() {},
+    closeWrite: () => Promise.resolve(),
     write,
   };
   return conn as unknown as Deno.TcpConn;
