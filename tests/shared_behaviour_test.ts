@@ -80,12 +80,12 @@ for (const flavor of FLAVORS) {
     );
     await d.close(); // 3 left: counted for the next summary
     await until(() => server.room.size === 3, "d to leave");
-    await c.close(); // 2 left: small again, so the pending summary goes first
-    await a.expect(`Server: 1 left (${name(d, "d")}); 2 here`);
+    await c.close(); // 2 left: small again, so the pending summary goes first, c still counted
+    await a.expect(`Server: 1 left (${name(d, "d")}); 3 here`);
     await a.expect(flavor.leaveNotice(name(c, "c")));
     const tail = a.lines.slice(-2);
     assert.deepEqual(tail, [
-      `Server: 1 left (${name(d, "d")}); 2 here`,
+      `Server: 1 left (${name(d, "d")}); 3 here`,
       flavor.leaveNotice(name(c, "c")),
     ]);
     await Promise.all([a.close(), b.close()]);
