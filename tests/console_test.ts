@@ -4,25 +4,15 @@
  * room, and one that goes away (`| head`) never stops the server.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { FLAVORS } from "./flavors.ts";
-import { freePort, scriptOf } from "./faults_kit.ts";
+import { freePort, scriptOf, serverCommandLine, type ServerScript } from "./faults_kit.ts";
 
 /** A server script whose stdout this test reads only when it chooses to. */
-async function startQuietly(script: string) {
+async function startQuietly(script: ServerScript) {
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-net",
-      fileURLToPath(new URL(`../${script}`, import.meta.url)),
-      String(port),
-      "--host",
-      "127.0.0.1",
-      "--rate-limit",
-      "0",
-    ],
+  const [program, ...args] = serverCommandLine(script, port, ["--rate-limit", "0"]);
+  const child = new Deno.Command(program, {
+    args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

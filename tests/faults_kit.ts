@@ -516,6 +516,21 @@ export function scriptOf(flavor: Flavor): ServerScript {
   return flavor.handshake ? "server.ts" : "select_server.ts";
 }
 
+/** The command line that runs `script` on `port` of 127.0.0.1 with `args`, the program first. */
+export function serverCommandLine(script: ServerScript, port: number, args: string[] = []) {
+  return [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    "--allow-net",
+    fileURLToPath(new URL(`../${script}`, import.meta.url)),
+    String(port),
+    "--host",
+    "127.0.0.1",
+    ...args,
+  ];
+}
+
 /** A free port on 127.0.0.1, as far as anyone can know before using it. */
 export function freePort(): number {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -567,17 +582,7 @@ export class ServerProcess {
     options: { maxOpenFiles?: number; port?: number } = {},
   ): Promise<ServerProcess> {
     const port = options.port ?? freePort();
-    const deno = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--allow-net",
-      fileURLToPath(new URL(`../${script}`, import.meta.url)),
-      String(port),
-      "--host",
-      "127.0.0.1",
-      ...args,
-    ];
+    const deno = serverCommandLine(script, port, args);
     const [command, ...commandArgs] = options.maxOpenFiles
       ? ["prlimit", `--nofile=${options.maxOpenFiles}`, ...deno]
       : deno;
