@@ -118,6 +118,11 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     });
     const ip = conn.remoteAddr.hostname;
     let placeTaken = false;
+    /** Frees the member's place in the admission count, once; its goodbye may linger after. */
+    const freePlace = () => {
+      if (placeTaken) admission.release(ip);
+      placeTaken = false;
+    };
     try {
       const refusal = closing ? SHUTTING_DOWN : admission.admit(ip);
       if (refusal) {
@@ -130,11 +135,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       greeting.add(member);
       const refused = await handshake(member, lines).finally(() => greeting.delete(member));
       if (refused !== undefined) {
-        // Free the place at once; the goodbye may linger a moment.
         log(`Refused ${member.address}: ${sanitize(refused)}`);
         member.sendLine(`Error: ${refused}`);
-        admission.release(ip);
-        placeTaken = false;
+        freePlace();
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
       if (member.name === "") return; // gone before it said who it is
@@ -151,11 +154,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       leave(member);
       if (member.closed) return;
       // The peer closed its side (`echo /who | nc -N`) and may still read: its replies go first.
-      admission.release(ip);
-      placeTaken = false;
+      freePlace();
       await member.closeWhenFlushed(FLUSH_ON_CLOSE_MS);
     } finally {
-      if (placeTaken) admission.release(ip);
+      freePlace();
       member.close();
       tasks.delete(conn); // every path above awaits first, so this follows acceptLoop's set
     }

@@ -59,6 +59,7 @@ import { judgeTargets, summarizeTargets } from "./targets.ts";
 import { taskV8Flags } from "../scripts/compile.ts";
 import { type CommandSpec, parseCommand, runMain, UsageError } from "../lib/cli.ts";
 import { quote } from "../lib/sanitize.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 /**
  * One measured run: a row of the table, before the server column. The load fields are
@@ -444,10 +445,6 @@ function freePort(): number {
   return port;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The last bytes of a file, as text. */
 async function fileTail(path: string, bytes: number): Promise<string> {
   try {
@@ -515,7 +512,7 @@ class RunningServer {
         if (performance.now() - launched > STARTUP_TIMEOUT_MS) {
           throw new Error(`Server did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
         }
-        await delay(STARTUP_POLL_MS);
+        await sleep(STARTUP_POLL_MS);
       }
     }
   }

@@ -44,6 +44,7 @@ import {
 } from "../lib/cli.ts";
 import { isDisconnect } from "../lib/errors.ts";
 import { writeAll } from "../lib/write_all.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 /**
  * Whether each member first sends `u<index>\n` as its ID (the threaded server's handshake).
@@ -281,10 +282,6 @@ const encoder = new TextEncoder();
 /** Nanoseconds on the process's monotonic clock. */
 function nowNs(): number {
   return Math.floor(performance.now() * NS_PER_MS);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function writeUint(buf: Uint8Array, offset: number, value: number): number {
@@ -526,7 +523,7 @@ class LoadRun {
     try {
       await this.#connectAll();
       await this.#waitUntilReady();
-      await delay(this.#holdMs);
+      await sleep(this.#holdMs);
       await this.#onHold?.({
         members: this.#members,
         connectMs: this.#connectMs,
@@ -643,7 +640,7 @@ class LoadRun {
           break; // The server closed the sender; its read loop counts it.
         }
       }
-      await delay(READY_POLL_MS);
+      await sleep(READY_POLL_MS);
     }
     // The others got its line, so the server has taken the sender in too.
     if (!this.#ready[sender.index] && this.#readyCount > 0) {
@@ -790,7 +787,7 @@ class LoadRun {
         break;
       }
       if (this.#sendingDone && now - this.#lastReadNs > drainNs) break;
-      await delay(DRAIN_POLL_MS);
+      await sleep(DRAIN_POLL_MS);
     }
     this.#sendingDone = true;
   }
@@ -886,7 +883,7 @@ class LoadRun {
       }
       if (this.#sent >= total) break;
       const waitMs = (this.#startNs + this.#sent * intervalNs - nowNs()) / NS_PER_MS;
-      await delay(Math.max(0, waitMs));
+      await sleep(waitMs);
     }
   }
 

@@ -6,6 +6,7 @@ import { fakeConn } from "../tests/fake_conn.ts";
 import { type Frame, LINE_TOO_LONG } from "./line_decoder.ts";
 import { IDLE, memberLines, memberLinesOptions } from "./member_lines.ts";
 import { Room } from "./room.ts";
+import { sleep } from "./deadlines.ts";
 
 Deno.test("memberLines() serves every member from one shared, frozen options object", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -99,7 +100,7 @@ Deno.test("memberLines() lets a newline-less client speak again after a too-long
   assert.equal((await lines.next()).value, LINE_TOO_LONG);
   const next = lines.next(); // sets the reader's partial-line timer, before the one below
   // The user types on after a pause; timers fire in order, so the reader's fires first.
-  await new Promise((resolve) => setTimeout(resolve, 3 * partialLineMs));
+  await sleep(3 * partialLineMs);
   await peer.write(encoder.encode("second"));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise((resolve) => timer = setTimeout(() => resolve("swallowed"), WAIT_MS));
@@ -124,7 +125,7 @@ Deno.test("memberLines() holds a newline-less client's message while the room wa
   await peer.write(new TextEncoder().encode("no newline"));
   // Well past the partial-line wait, which starts once the bytes are read: on a machine so
   // busy that they are not read by then, this test proves nothing, but does not fail.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   assert.equal(got, undefined, "held while the room waits");
   room.onBacklog(slow, false);
   await next;

@@ -3,6 +3,7 @@ import process from "node:process";
 import { fakeConn } from "../tests/fake_conn.ts";
 import { Member } from "./member.ts";
 import { Room, type RoomOptions, SLOW_RECOVERY, TOO_SLOW } from "./room.ts";
+import { sleep } from "./deadlines.ts";
 
 const decoder = new TextDecoder();
 
@@ -127,11 +128,6 @@ Deno.test("Room.echoLine() in a small room lets a later line for the sender take
   for (const one of [amy, bob, cat]) one.close();
 });
 
-/** Resolves after `ms`: here the spells a member is backlogged for, not a wait for an event. */
-function spell(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 Deno.test("Room.onBacklog() evicts a member that holds the room in short spells, counted in all", async () => {
   const evicted: string[] = [];
   const room = new Room({ slowTimeoutMs: 100, onEvict: (one) => evicted.push(one.name) });
@@ -141,7 +137,7 @@ Deno.test("Room.onBacklog() evicts a member that holds the room in short spells,
   let spells = 0;
   while (!bob.closed && spells < 20) {
     room.onBacklog(bob, true);
-    await spell(40);
+    await sleep(40); // timed on purpose: the spells bob is backlogged for are under test
     room.onBacklog(bob, false);
     spells++;
   }
@@ -158,9 +154,9 @@ Deno.test("Room.onBacklog() forgives a member backlogged less than a fifth of th
   room.add(bob);
   for (let i = 0; i < 4; i++) { // 4 × 60 ms backlogged: more than the timeout in all
     room.onBacklog(bob, true);
-    await spell(60);
+    await sleep(60); // timed on purpose, as above
     room.onBacklog(bob, false);
-    await spell(60 * SLOW_RECOVERY * 1.5);
+    await sleep(60 * SLOW_RECOVERY * 1.5);
   }
   assert.deepEqual(evicted, []);
   assert.equal(bob.closed, false);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SerialWriter } from "./write_all.ts";
+import { sleep } from "./deadlines.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -39,7 +40,7 @@ async function drain(socket: FullSocket, done: Promise<unknown>): Promise<void> 
   done.finally(() => settled = true).catch(() => {});
   for (let turn = 0; turn < MAX_TURNS && !settled; turn++) {
     socket.release();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await sleep(0);
   }
   assert.ok(settled, `Not written after ${MAX_TURNS} turns`);
 }

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
-import { freePort, scriptOf, serverCommandLine, type ServerScript } from "./faults_kit.ts";
+import {
+  freePort,
+  LISTENING,
+  scriptOf,
+  serverCommandLine,
+  type ServerScript,
+} from "./faults_kit.ts";
 
 /** A server script whose stdout this test reads only when it chooses to. */
 async function startQuietly(script: ServerScript) {
@@ -22,7 +28,7 @@ async function startQuietly(script: ServerScript) {
   const stdout = child.stdout.getReader();
   const decoder = new TextDecoder();
   let output = "";
-  while (!/^(Listening on |Server started!)/m.test(output)) { // it listens
+  while (!output.split("\n").some((line) => LISTENING[script].test(line))) {
     const { value, done } = await stdout.read();
     if (done) assert.fail(`the server ended before it listened: ${await stderr}`);
     output += decoder.decode(value, { stream: true });

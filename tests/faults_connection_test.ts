@@ -30,6 +30,7 @@ import {
 } from "./faults_kit.ts";
 import { isDisconnect } from "../lib/errors.ts";
 import { writeAll } from "../lib/write_all.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 const encoder = new TextEncoder();
 const threaded = FLAVORS.find((flavor) => flavor.handshake)!;
@@ -246,7 +247,7 @@ Deno.test(`${threaded.name}: a trickled ID is cut off at handshakeTimeoutMs`, as
             throw error;
           }
           // The attack itself: a byte every partialLineMs / 3.
-          await new Promise((resolve) => setTimeout(resolve, partialLineMs / 3));
+          await sleep(partialLineMs / 3);
         }
       })();
       await witnesses.during(client.expectClose());

@@ -29,6 +29,7 @@ import { isDisconnect } from "../lib/errors.ts";
 import { DEFAULT_HIGH_WATER_BYTES } from "../lib/member.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { parseMemoryMiB } from "../bench/proc.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 /** Whether the faults run at full size (`FAULT_SCALE=full`) rather than CI size. */
 export const FULL_SCALE = Deno.env.get("FAULT_SCALE") === "full";
@@ -123,7 +124,7 @@ export async function until(
   const deadline = Date.now() + waitMs;
   while (!await check()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }
 
@@ -516,6 +517,12 @@ export function scriptOf(flavor: Flavor): ServerScript {
   return flavor.handshake ? "server.ts" : "select_server.ts";
 }
 
+/** The console line by which each server script says it listens. */
+export const LISTENING: Record<ServerScript, RegExp> = {
+  "server.ts": /^Listening on /,
+  "select_server.ts": /^Server started!$/,
+};
+
 /** The command line that runs `script` on `port` of 127.0.0.1 with `args`, the program first. */
 export function serverCommandLine(script: ServerScript, port: number, args: string[] = []) {
   return [
@@ -594,7 +601,7 @@ export class ServerProcess {
       env: { NO_COLOR: "1" },
     }).spawn();
     const server = new ServerProcess(child, port);
-    await server.expectLog(script === "server.ts" ? /^Listening on / : "Server started!");
+    await server.expectLog(LISTENING[script]);
     return server;
   }
 

@@ -8,6 +8,7 @@ import { type ServerOptions } from "../lib/server_options.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 import { Script } from "./script.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 const withServer = (
   body: (port: number, log: string[]) => Promise<void>,
@@ -125,7 +126,7 @@ Deno.test("select_server.ts neither spins nor stalls after a member closes clean
   // Measure the server's CPU over an idle second: a spinning loop would use all of it.
   const before = await cpuSeconds(server.process.pid);
   const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await sleep(1000);
   const used = (await cpuSeconds(server.process.pid)) - before;
   const elapsed = (performance.now() - started) / 1000;
   assert.ok(used < 0.2 * elapsed, `server used ${used} s of CPU in ${elapsed} s idle`);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { startServer, type ThreadedServerOptions } from "../server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 const withServer = (
   body: (port: number, log: string[]) => Promise<void>,
@@ -148,7 +149,7 @@ Deno.test("startServer() neither splits nor merges newline-terminated lines", as
     await bob.expect("[alice]three");
     // A line-based client's partial line is never cut, however long it sits.
     await alice.sendRaw("hel");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // well past partialLineMs
+    await sleep(50); // well past partialLineMs
     await alice.sendRaw("lo\n");
     assert.equal(await bob.expect(/^\[alice\]h/), "[alice]hello");
     await closeAll([alice, bob]);

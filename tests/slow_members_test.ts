@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 import { isDisconnect } from "../lib/errors.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 const encoder = new TextEncoder();
 
@@ -59,7 +60,7 @@ async function until(check: () => boolean, what: string, waitMs = 60_000): Promi
   const deadline = Date.now() + waitMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }
 
@@ -170,7 +171,7 @@ for (const flavor of FLAVORS) {
         });
         if (count === null) return;
         received += decoder.decode(buffer.subarray(0, count), { stream: true });
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await sleep(2);
       }
     })();
     const perTalker = 400;

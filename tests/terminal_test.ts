@@ -13,6 +13,7 @@ import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style
 import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
 import { type Flavor, select, threaded } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
+import { sleep } from "../lib/deadlines.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const encoder = new TextEncoder();
@@ -244,7 +245,7 @@ Deno.test("TerminalUi.input() drops an escape sequence nothing ends in time, how
       await terminal.reading.promise;
     }
     // The UI's 0 ms escape timer was set before this one, so it has fired when this one does.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await sleep(0);
     terminal.type("b\r"); // a key of its own, not the end of the sequence
     const expected = { done: false, value: { type: "line", line: "ab" } };
     assert.deepEqual(await next, expected, JSON.stringify(reads));
@@ -564,7 +565,7 @@ class Pane {
       if (Date.now() > deadline) {
         throw new Error(`Timed out waiting for ${what}; screen:\n${screen.rows.join("\n")}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS);
     }
   }
 
@@ -593,7 +594,7 @@ class Pane {
         const { rows } = await this.screen();
         throw new Error(`Timed out waiting for the command to end; screen:\n${rows.join("\n")}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS);
     }
   }
 
