@@ -40,3 +40,11 @@ Deno.test("StopSignals exits at once on a second signal, 128 + its number", asyn
   assert.equal((await child.status).code, 130);
   await lines.return?.();
 });
+
+Deno.test("StopSignals.deliver() does nothing once disposed", async () => {
+  const stop = new StopSignals(["SIGUSR2"]);
+  stop[Symbol.dispose]();
+  stop.deliver("SIGUSR2"); // a key read after the program let go: neither a stop nor an exit
+  const first = await Promise.race([stop.received, Promise.resolve("nothing")]);
+  assert.equal(first, "nothing");
+});
