@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { startSelectServer } from "../select_server.ts";
 import { startServer } from "../server.ts";
 import { isDisconnect } from "../lib/errors.ts";
+import { writeAll } from "../lib/write_all.ts";
 import { runLoad } from "./loadgen.ts";
 
 const quiet = { hostname: "127.0.0.1", port: 0, log: () => {} };
@@ -31,11 +32,14 @@ Deno.test("runLoad() counts every delivery, and times echoes apart from deliveri
   }
 });
 
-/**
- * A relay that gives the flooders' lines back to their sender only: lines naming a sender of
- * `senders` or more go back where they came from, all else goes to the others.
- */
-function floodEchoingRelay(senders: number): { port: number; close(): Promise<void> } {
+/** Where a test relay sends one line it read, and as what. */
+type Route = (line: string, from: Deno.TcpConn, conns: Set<Deno.TcpConn>) => {
+  to: Iterable<Deno.TcpConn>;
+  text: string;
+};
+
+/** A line-based relay whose `route` decides, line by line, who gets what. */
+function relay(route: Route): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.TcpConn>();
   const tasks: Promise<void>[] = [];
@@ -49,9 +53,8 @@ function floodEchoingRelay(senders: number): { port: number; close(): Promise<vo
         const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
         pending = lines.pop()!;
         for (const line of lines) {
-          const sender = Number(/#m (\d+) /.exec(line)?.[1] ?? -1);
-          const to = sender >= senders ? [conn] : [...conns].filter((other) => other !== conn);
-          for (const other of to) await other.write(encoder.encode(line + "\n"));
+          const { to, text } = route(line, conn, conns);
+          for (const other of to) await writeAll(other, encoder.encode(text));
         }
       }
     } catch (error) {
@@ -73,6 +76,74 @@ function floodEchoingRelay(senders: number): { port: number; close(): Promise<vo
     },
   };
 }
+
+const others = (from: Deno.TcpConn, conns: Set<Deno.TcpConn>) =>
+  [...conns].filter((other) => other !== from);
+
+/**
+ * A relay that gives the flooders' lines back to their sender only: lines naming a sender of
+ * `senders` or more go back where they came from, all else goes to the others.
+ */
+function floodEchoingRelay(senders: number): { port: number; close(): Promise<void> } {
+  return relay((line, from, conns) => {
+    const sender = Number(/#m (\d+) /.exec(line)?.[1] ?? -1);
+    return { to: sender >= senders ? [from] : others(from, conns), text: line + "\n" };
+  });
+}
+
+/**
+ * Prefixes a server might put before a line, notices between lines, and markers that are not
+ * one (`#s ` is the harness's barrier; `#m` without numbers is nothing).
+ */
+const PREFIXES = ["", "[u1] ", "[127.0.0.1:54321] : ", "#x ", "a#b#mx ", "#s-ish "];
+const NOTICES = ["", "Client (#m) entered room\n", "#m x y z\n", "# \n", "#\n"];
+
+Deno.test("runLoad() finds each line's end across reads, whatever the server adds", async () => {
+  let count = 0;
+  const noisy = relay((line, from, conns) => {
+    count++;
+    const prefix = PREFIXES[count % PREFIXES.length];
+    const notice = NOTICES[count % NOTICES.length];
+    return { to: others(from, conns), text: `${notice}${prefix}${line}\n` };
+  });
+  try {
+    // Small reads split every line, header and number at every place; reads of 40 bytes or so
+    // end after a header and before its newline.
+    for (const readBufferBytes of [1, 7, 13, 40, 50, undefined]) {
+      const result = await runLoad({ ...load, port: noisy.port, idMode: "noid", readBufferBytes });
+      assert.equal(result.deliveries, 3 * 20 * 2, `reads of ${readBufferBytes} bytes`);
+      assert.equal(result.lost, 0);
+    }
+  } finally {
+    await noisy.close();
+  }
+});
+
+Deno.test("runLoad() finds the end of lines other than the size it sent", async () => {
+  let count = 0;
+  // Every other line loses its padding, so its newline is not where the size puts it.
+  const trimming = relay((line, from, conns) => {
+    const text = count++ % 2 === 0 ? line.replace(/x+$/, "x") : line;
+    return { to: others(from, conns), text: `[u${count % 3}] ${text}\n` };
+  });
+  try {
+    for (const readBufferBytes of [7, 40, undefined]) {
+      const result = await runLoad({
+        ...load,
+        port: trimming.port,
+        idMode: "noid",
+        readBufferBytes,
+      });
+      assert.equal(result.deliveries, 3 * 20 * 2, `reads of ${readBufferBytes} bytes`);
+      assert.equal(result.lost, 0);
+    }
+    // Lines whose header alone is longer than `size` have no padding at all.
+    const result = await runLoad({ ...load, port: trimming.port, idMode: "noid", size: 8 });
+    assert.equal(result.deliveries, 3 * 20 * 2, "unpadded lines");
+  } finally {
+    await trimming.close();
+  }
+});
 
 Deno.test("runLoad() counts a flooder's echoes but times only the senders'", async () => {
   const relay = floodEchoingRelay(2);
