@@ -26,7 +26,7 @@
  */
 
 import { acceptConnections } from "./lib/accept.ts";
-import { Admission } from "./lib/admission.ts";
+import { addressKey, Admission } from "./lib/admission.ts";
 import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
@@ -109,6 +109,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`Client (${pair(member)}) evicted: too slow`),
+    slowKey: (member) => addressKey(member.conn.remoteAddr.hostname),
   });
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);

@@ -15,7 +15,7 @@
  */
 
 import { acceptConnections } from "./lib/accept.ts";
-import { Admission } from "./lib/admission.ts";
+import { addressKey, Admission } from "./lib/admission.ts";
 import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
@@ -91,6 +91,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`${member.name} (${member.address}) evicted: too slow`),
+    slowKey: (member) => addressKey(member.conn.remoteAddr.hostname),
   });
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);

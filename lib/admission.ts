@@ -15,6 +15,26 @@ export interface AdmissionOptions {
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
+ * The key under which a limit per address holds a connection from `ip`: the
+ * address itself, or `undefined` for a loopback address, which is exempt. Local
+ * tests and benchmarks connect thousands of members from there, and so do people
+ * who come through an SSH tunnel.
+ *
+ * @example Usage
+ * ```ts
+ * import { addressKey } from "./admission.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(addressKey("203.0.113.7"), "203.0.113.7");
+ * assert.equal(addressKey("127.0.0.1"), undefined);
+ * assert.equal(addressKey("::ffff:127.0.0.1"), undefined);
+ * ```
+ */
+export function addressKey(ip: string): string | undefined {
+  return LOOPBACK.test(ip) ? undefined : ip;
+}
+
+/**
  * Counts connections and refuses those over the limits. Loopback addresses
  * are exempt from the per-address limit, so local tests and benchmarks with
  * thousands of members work while a remote host is held to a handful.
@@ -80,7 +100,7 @@ export class Admission {
       return `Server is full: ${maxClients} of ${maxClients} places are taken`;
     }
     const count = this.#perIp.get(ip) ?? 0;
-    if (maxPerIp > 0 && count >= maxPerIp && !LOOPBACK.test(ip)) {
+    if (maxPerIp > 0 && count >= maxPerIp && addressKey(ip) !== undefined) {
       return `Too many connections from ${ip}: the limit is ${maxPerIp}`;
     }
     this.#total++;

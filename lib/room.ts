@@ -17,6 +17,9 @@
  *   delivery to the others is held up for longer than that, and a member
  *   that reads in fits, just enough each time to let the room go for a
  *   moment, holds it up at most a fifth of the time before it is evicted.
+ *   What a member still owes when it leaves, evicted or not, passes to the
+ *   next members to come from its address (`slowKey`), so that leaving and
+ *   coming back does not buy another `slowTimeoutMs`.
  *
  * @module
  */
@@ -110,6 +113,13 @@ export interface RoomOptions {
   /** Called when a stuck member is evicted, after it was closed. */
   onEvict?: (member: Member) => void;
   /**
+   * Whose waiting time a member inherits: a member added while another with the same key
+   * (its address, say) has left owing some starts owing as much, and then earns it back as
+   * any member does. `undefined` for a member whose debts end with it. By default every
+   * member's do.
+   */
+  slowKey?: (member: Member) => string | undefined;
+  /**
    * Up to how many members the room is small: there the first line of each
    * turn of the event loop is written to every member at once, which costs
    * a few writes, instead of at the end of the turn, which costs the rest of
@@ -147,6 +157,9 @@ export class Room {
   #backlogged = new Set<Member>();
   /** Per member that was ever backlogged: how long it kept the room waiting, and since when. */
   #stalls = new Map<Member, Stall>();
+  /** Per slow key, the most that a member who left under it owed (as of `since`). */
+  #debts = new Map<string, Debt>();
+  #slowKey: RoomOptions["slowKey"];
   #flow: PromiseWithResolvers<void> | undefined;
   #slowTimeoutMs: number;
   #onEvict: RoomOptions["onEvict"];
@@ -156,6 +169,7 @@ export class Room {
   constructor(options: RoomOptions = {}) {
     this.#slowTimeoutMs = options.slowTimeoutMs ?? DEFAULT_SLOW_TIMEOUT_MS;
     this.#onEvict = options.onEvict;
+    this.#slowKey = options.slowKey;
     this.#smallRoomMembers = options.smallRoomMembers ?? DEFAULT_SMALL_ROOM_MEMBERS;
   }
 
@@ -226,6 +240,11 @@ export class Room {
     if (this.#members.has(key)) return false;
     this.flush(); // the lines gathered so far were said before it came
     this.#members.set(key, member);
+    const slowKey = this.#slowKey?.(member);
+    const debt = slowKey === undefined ? undefined : this.#debts.get(slowKey);
+    if (debt !== undefined) {
+      this.#stalls.set(member, { waitedMs: debt.waitedMs, since: debt.since, evict: undefined });
+    }
     return true;
   }
 
@@ -257,7 +276,7 @@ export class Room {
     this.#members.delete(key);
     this.#servedLast.delete(member);
     this.onBacklog(member, false);
-    this.#stalls.delete(member);
+    this.#forget(member);
     return true;
   }
 
@@ -563,29 +582,43 @@ export class Room {
       if (this.#backlogged.has(member)) return;
       this.#backlogged.add(member);
       const now = performance.now();
-      const stall = this.#stalls.get(member);
-      const owedMs = stall ? Math.max(0, stall.waitedMs - (now - stall.since) / SLOW_RECOVERY) : 0;
+      const owed = owedMs(this.#stalls.get(member), now);
       // A debt may pass the timeout by a fraction of a millisecond: a timer that fired late.
-      const leftMs = Math.max(0, this.#slowTimeoutMs - owedMs);
+      const leftMs = Math.max(0, this.#slowTimeoutMs - owed);
       const evict = setTimeout(() => this.#evict(member), leftMs);
-      this.#stalls.set(member, { waitedMs: owedMs, since: now, evict });
+      this.#stalls.set(member, { waitedMs: owed, since: now, evict });
       return;
     }
     if (!this.#backlogged.delete(member)) return;
     const stall = this.#stalls.get(member)!;
     clearTimeout(stall.evict);
-    if (member.closed) this.#stalls.delete(member);
-    else {
-      const now = performance.now();
-      stall.waitedMs += now - stall.since;
-      stall.since = now;
-      stall.evict = undefined;
-    }
+    const now = performance.now();
+    stall.waitedMs += now - stall.since;
+    stall.since = now;
+    stall.evict = undefined;
+    if (member.closed) this.#forget(member);
     if (this.flowing && this.#flow) {
       this.#flow.resolve();
       this.#flow = undefined;
     }
   };
+
+  /** Drops `member`'s stall, leaving what it still owes to its slow key. */
+  #forget(member: Member): void {
+    const stall = this.#stalls.get(member);
+    if (stall === undefined) return;
+    this.#stalls.delete(member);
+    const key = this.#slowKey?.(member);
+    if (key === undefined) return;
+    const now = performance.now();
+    for (const [other, debt] of this.#debts) {
+      if (owedMs(debt, now) === 0) this.#debts.delete(other); // forgiven: forgotten
+    }
+    const owed = owedMs(stall, now);
+    if (owed > owedMs(this.#debts.get(key), now)) {
+      this.#debts.set(key, { waitedMs: owed, since: now });
+    }
+  }
 
   #evict(member: Member): void {
     member.close(TOO_SLOW);
@@ -598,10 +631,19 @@ export class Room {
  * How long a member kept the room waiting (`waitedMs`, as of `since`), and while it is
  * backlogged, the timer that evicts it.
  */
-interface Stall {
+interface Stall extends Debt {
+  evict: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** How long a member kept the room waiting, as of `since`, while it was not backlogged. */
+interface Debt {
   waitedMs: number;
   since: number;
-  evict: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** What `debt` comes to at `now`, one ms forgiven per {@linkcode SLOW_RECOVERY} ms. */
+function owedMs(debt: Debt | undefined, now: number): number {
+  return debt === undefined ? 0 : Math.max(0, debt.waitedMs - (now - debt.since) / SLOW_RECOVERY);
 }
 
 /**

@@ -189,6 +189,89 @@ Deno.test("Room.onBacklog() evicts at once, with no negative timer, a member who
   }
 });
 
+/**
+ * A room whose members' slow keys are given by name, with a promise per eviction:
+ * `evicted()` resolves with the name of the next member evicted.
+ */
+function keyedRoom(slowTimeoutMs: number, keys: Record<string, string | undefined>) {
+  const evictions: string[] = [];
+  let next = Promise.withResolvers<string>();
+  const room = new Room({
+    slowTimeoutMs,
+    slowKey: (one) => keys[one.name],
+    onEvict: (one) => {
+      evictions.push(one.name);
+      next.resolve(one.name);
+      next = Promise.withResolvers<string>();
+    },
+  });
+  const join = (name: string) => {
+    const one = member(name, []);
+    room.add(one);
+    return one;
+  };
+  return { room, join, evicted: () => next.promise, evictions };
+}
+
+Deno.test("Room.add() starts a newcomer owing what an evicted member of its slowKey owed", async () => {
+  const keys = { bob: "203.0.113.7", cat: "203.0.113.7", dan: "198.51.100.1", eve: undefined };
+  const { room, join, evicted, evictions } = keyedRoom(300, keys);
+  const bob = join("bob");
+  room.onBacklog(bob, true);
+  assert.equal(await evicted(), "bob");
+  room.delete(bob);
+  // bob comes back as cat; dan comes from elsewhere, eve from an exempt address.
+  const [dan, eve, cat] = ["dan", "eve", "cat"].map(join);
+  for (const one of [dan, eve, cat]) room.onBacklog(one, true);
+  assert.equal(await evicted(), "cat", "cat owes bob's 300 ms and goes at once");
+  assert.deepEqual(evictions, ["bob", "cat"]);
+  for (const one of [dan, eve]) {
+    assert.equal(one.closed, false);
+    room.onBacklog(one, false);
+    room.delete(one);
+    one.close();
+  }
+  room.delete(cat);
+  assert.equal(room.flowing, true);
+});
+
+Deno.test("Room.delete() leaves what the member owes to the next of its slowKey", async () => {
+  const keys = { bob: "203.0.113.7", cat: "203.0.113.7", dan: "198.51.100.1" };
+  const { room, join, evicted } = keyedRoom(400, keys);
+  const bob = join("bob");
+  room.onBacklog(bob, true);
+  await sleep(200); // timed on purpose: bob owes about half the timeout when he leaves
+  room.delete(bob);
+  bob.close();
+  const [dan, cat] = ["dan", "cat"].map(join);
+  room.onBacklog(dan, true);
+  room.onBacklog(cat, true);
+  assert.equal(await evicted(), "cat", "cat has about 200 ms left, dan 400");
+  assert.equal(dan.closed, false);
+  room.onBacklog(dan, false);
+  room.delete(dan);
+  dan.close();
+  room.delete(cat);
+});
+
+Deno.test("Room.add() starts a newcomer clean once its slowKey's debt is forgiven", async () => {
+  const keys = { bob: "203.0.113.7", cat: "203.0.113.7", dan: "198.51.100.1" };
+  const { room, join, evicted } = keyedRoom(40, keys);
+  const bob = join("bob");
+  room.onBacklog(bob, true);
+  assert.equal(await evicted(), "bob");
+  room.delete(bob);
+  await sleep(40 * SLOW_RECOVERY * 1.5); // timed on purpose: the debt is forgiven meanwhile
+  const [dan, cat] = ["dan", "cat"].map(join);
+  room.onBacklog(dan, true); // first, so that with equal time left dan goes first
+  room.onBacklog(cat, true);
+  assert.equal(await evicted(), "dan", "cat owes nothing any more");
+  assert.equal(await evicted(), "cat");
+  room.delete(dan);
+  room.delete(cat);
+  assert.equal(room.flowing, true);
+});
+
 Deno.test("Room.delete() in the middle of a turn hands the leaving member what was said meanwhile", async () => {
   const writes: string[] = [];
   const { room: chat, amy, bob, cat, settle } = room(writes);
