@@ -843,7 +843,8 @@ async function crossChecks(
       started.push({ child, port });
       try {
         await child.waitUntilListening(port, performance.now());
-        await load(server, port, messagesEach(run.rate, warmUpSeconds, run.senders));
+        const warm = await load(server, port, messagesEach(run.rate, warmUpSeconds, run.senders));
+        if (warm.lost !== 0) throw new Error(`The warm-up lost ${warm.lost} deliveries`);
       } catch (error) {
         checks[i].error = (error as Error).message;
       }

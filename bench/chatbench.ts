@@ -125,6 +125,10 @@ export async function runChatbench(
   if (result === null) {
     throw new Error(`Cannot read chatbench's summary: ${JSON.stringify(output.slice(-200))}`);
   }
+  // chatbench prints percentiles of no samples as 0: a figure of nothing, not a fast server.
+  if (result.deliveries === 0) {
+    throw new Error(`Chatbench received no deliveries from the server on port ${port}`);
+  }
   return result;
 }
 

@@ -65,3 +65,28 @@ Deno.test("runChatbench() stops a chatbench that does not finish in time, and fa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runChatbench() fails a run that received nothing, whose percentiles read 0", async () => {
+  // What chatbench prints against a server that accepts its members and relays nothing.
+  const dir = await Deno.makeTempDir({ prefix: "groupchat_chatbench_" });
+  const binary = `${dir}/chatbench`;
+  const summary = "deliveries=0 expected=2 lost=2 echoed_to_self=0\\n" +
+    "latency_ms p50=0.00 p90=0.00 p99=0.00 max=0.00";
+  await Deno.writeTextFile(binary, `#!/bin/sh\nprintf '${summary}\\n'\n`, { mode: 0o755 });
+  try {
+    await assert.rejects(
+      runChatbench(binary, {
+        port: 9,
+        members: 2,
+        messages: 1,
+        rate: 1,
+        size: 64,
+        idMode: "id",
+        drainMs: 0,
+      }),
+      /^Error: Chatbench received no deliveries from the server on port 9$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -45,6 +45,8 @@ const STARTUP_MS = 150;
 /** The servers the targets are set for. */
 const OURS = ["threaded", "select"];
 const CEILING = "ceiling";
+/** What a target judged by a chatbench check that failed reads: a miss, as a failed run is. */
+const CHECK_FAILED = "not measured by chatbench: its check failed";
 
 /** What {@linkcode judgeTargets} needs of a run's record. */
 export interface TargetRecord extends RoundRecord {
@@ -66,6 +68,8 @@ export interface TargetCheck {
   server: string;
   /** The median of the check's rounds, if any ran. */
   result: Pick<ChatbenchResult, "p50Ms" | "p99Ms" | "lost"> | null;
+  /** Why the check failed (its server did not start, a round failed or lost lines), if it did. */
+  error?: string;
 }
 
 /** One target's verdict for one server, as printed and written to `results.json`. */
@@ -137,15 +141,21 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
   const record = (run: string, server: string) =>
     records.find((r) => r.server === server && r.run === run && r.ok && r.load !== null);
   const check = (scenario: string, server: string) =>
-    crossChecks.find((c) => c.scenario === scenario && c.server === server)?.result ?? null;
+    crossChecks.find((c) => c.scenario === scenario && c.server === server);
   // Each tool's own floor at light p50: what it reads for the C relay in this pass.
   const ceilingCheck = check("light", CEILING);
   const lightFloor = {
     harness: record("light", CEILING)?.load?.latencyMs.p50,
-    chatbench: ceilingCheck ? checkedFigure(ceilingCheck, "p50") : undefined,
+    chatbench: ceilingCheck?.result ? checkedFigure(ceilingCheck.result, "p50") : undefined,
+  };
+  // A C ceiling that ran but gave no figure leaves its tool's floor unknown, not absent.
+  const floorUnknown = {
+    harness: record("light", CEILING) === undefined &&
+      records.some((r) => r.run === "light" && r.server === CEILING),
+    chatbench: ceilingCheck !== undefined && ceilingCheck.error !== undefined,
   };
   const blurred = (tool: keyof typeof lightFloor) =>
-    (lightFloor[tool] ?? 0) > LIGHT_P50_MS * FLOOR_SHARE_OF_BOUND;
+    floorUnknown[tool] || (lightFloor[tool] ?? 0) > LIGHT_P50_MS * FLOOR_SHARE_OF_BOUND;
 
   const verdicts: TargetVerdict[] = [];
   for (const server of OURS) {
@@ -155,10 +165,13 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
       verdicts.push({ server, target, measured, pass: judged ? pass : null });
     const notMeasured = (target: string) => verdict(target, "not measured", null);
 
-    const failed = own.filter((r) => !r.ok).map((r) => r.run);
+    const ownChecks = crossChecks.filter((c) => c.server === server);
+    const failed = [
+      ...own.filter((r) => !r.ok).map((r) => r.run),
+      ...ownChecks.filter((c) => c.error !== undefined).map((c) => `${c.scenario} by chatbench`),
+    ];
     const lost = own.reduce((sum, r) => sum + (lostInAllRounds(r) ?? 0), 0) +
-      crossChecks.filter((c) => c.server === server)
-        .reduce((sum, c) => sum + (c.result?.lost ?? 0), 0);
+      ownChecks.reduce((sum, c) => sum + (c.result?.lost ?? 0), 0);
     verdict(
       "every run completes and loses nothing",
       `${lost} lost` + (failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""),
@@ -185,8 +198,9 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
     if (steady === undefined) notMeasured(steadyTarget);
     else verdict(steadyTarget, `${ms(steady)} by the harness`, steady <= STEADY_P99_MS);
     const steadyCheck = check("steady", server);
-    if (steadyCheck) {
-      const p99 = checkedFigure(steadyCheck, "p99");
+    if (steadyCheck?.error !== undefined) verdict(steadyTarget, CHECK_FAILED, false);
+    else if (steadyCheck?.result) {
+      const p99 = checkedFigure(steadyCheck.result, "p99");
       verdict(steadyTarget, `${ms(p99)} by chatbench`, p99 <= STEADY_P99_MS);
     }
 
@@ -194,7 +208,9 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
     const light = (p50: number, tool: keyof typeof lightFloor) => {
       const floor = lightFloor[tool];
       const by = `${ms(p50)} by ${tool === "harness" ? "the harness" : tool}`;
-      if (floor === undefined) verdict(lightTarget, by, p50 <= LIGHT_P50_MS);
+      if (floorUnknown[tool]) {
+        verdict(lightTarget, `${by} (the C ceiling gave no figure: its floor unknown)`, null);
+      } else if (floor === undefined) verdict(lightTarget, by, p50 <= LIGHT_P50_MS);
       else if (blurred(tool)) {
         verdict(lightTarget, `${by} (the C ceiling ${ms(floor)}: its floor, not judged)`, null);
       } else verdict(lightTarget, `${by} (the C ceiling ${ms(floor)})`, p50 <= LIGHT_P50_MS);
@@ -203,7 +219,8 @@ export function judgeTargets(inputs: TargetInputs, judged: boolean): TargetVerdi
     if (lightByHarness === undefined) notMeasured(lightTarget);
     else light(lightByHarness, "harness");
     const lightCheck = check("light", server);
-    if (lightCheck) light(checkedFigure(lightCheck, "p50"), "chatbench");
+    if (lightCheck?.error !== undefined) verdict(lightTarget, CHECK_FAILED, false);
+    else if (lightCheck?.result) light(checkedFigure(lightCheck.result, "p50"), "chatbench");
 
     const scaleTarget = `RSS with ${SCALE_MEMBERS} members <= ${SCALE_RSS_MIB} MiB`;
     const rss = record(SCALE_RUN, server)?.rssMiB;

@@ -295,3 +295,31 @@ Deno.test("summarizeTargets() behaviour with met, missed and unjudged targets", 
   const quick = summarizeTargets(judgeTargets(pass(), false));
   assert.deepEqual(quick.map((s) => s.met.length + s.missed.length), [0, 0]);
 });
+
+Deno.test("judgeTargets() behaviour with a chatbench check that failed", () => {
+  // select's steady check lost its server in the third round: two rounds gave a median.
+  const steadyFailed = pass((inputs) => {
+    inputs.crossChecks[3].error = "Chatbench did not finish within 35000 ms";
+  });
+  assert.deepEqual(failing(judgeTargets(steadyFailed, true)), [
+    "select: every run completes and loses nothing: 0 lost; failed: steady by chatbench",
+    "select: steady p99 <= 10 ms: not measured by chatbench: its check failed",
+  ]);
+  // The C ceiling's light check failed: chatbench's floor is unknown, so it does not judge.
+  const ceilingFailed = pass((inputs) => {
+    const ceiling = inputs.crossChecks[4];
+    ceiling.result = null;
+    ceiling.error = "Chatbench received no deliveries";
+    inputs.crossChecks[0].result!.p50Ms = 0.3; // threaded would miss, were it judged
+  });
+  const verdicts = judgeTargets(ceilingFailed, true);
+  assert.deepEqual(failing(verdicts), [], "a peer's failure is not ours");
+  assert.deepEqual(
+    verdicts.filter((v) => v.server === "threaded" && v.measured.includes("by chatbench"))
+      .map((v) => [v.measured, v.pass]),
+    [
+      ["3.0 ms by chatbench", true],
+      ["0.30 ms by chatbench (the C ceiling gave no figure: its floor unknown)", null],
+    ],
+  );
+});
