@@ -201,12 +201,19 @@ export interface LoadResult {
   unready: number;
   /** Lines the senders sent. */
   sent: number;
-  /** Lines from senders received by members other than their sender. */
+  /**
+   * Lines from senders received by members other than their sender and the flooders, each
+   * once: a line received again, or after a later one from the same sender, is a duplicate.
+   */
   deliveries: number;
-  /** `senders * messages * (members - 1)`. */
+  /** `senders * messages * (members - 1 - flooders)`. */
   expected: number;
-  /** `expected - deliveries`. */
+  /** `expected - deliveries`: a duplicate does not make up for a lost line. */
   lost: number;
+  /** Lines from senders that a member received again, or after a later one of the same sender. */
+  duplicates: number;
+  /** Lines from senders received by the flooders: not the others', so not deliveries. */
+  deliveriesToFlooders: number;
   /** Lines a member received that it had sent itself. */
   echoedToSelf: number;
   /** Lines the flooders sent. */
@@ -266,6 +273,8 @@ const READY_RESEND_MAX_MS = 2000;
 const DEFAULT_CONNECT_WAVE = 500;
 const LATENCY_INITIAL_CAPACITY = 1 << 16;
 const LATENCY_PRESIZE_LIMIT = 1 << 24;
+/** The most member-sender pairs whose order is kept (4 bytes each), to count duplicates. */
+const MAX_ORDERED_PAIRS = 1 << 24;
 const NS_PER_MS = 1e6;
 const NS_PER_S = 1e9;
 
@@ -449,6 +458,13 @@ class LoadRun {
   #deliveries = 0;
   #floodDeliveries = 0;
   #echoedToSelf = 0;
+  #duplicates = 0;
+  #deliveriesToFlooders = 0;
+  /**
+   * Per member and sender (`member * senders + sender`), the last sequence number received,
+   * or `null` when there are too many pairs to keep (duplicates then go uncounted).
+   */
+  #lastSeq: Int32Array | null;
   #disconnected = 0;
   #startNs = 0;
   #lastReadNs = 0;
@@ -507,6 +523,8 @@ class LoadRun {
       );
     }
     this.#ready = new Uint8Array(this.#members);
+    const pairs = this.#members * this.#senders;
+    this.#lastSeq = pairs <= MAX_ORDERED_PAIRS ? new Int32Array(pairs).fill(-1) : null;
     const expected = this.#expected();
     this.#latencies = new Samples(
       expected <= LATENCY_PRESIZE_LIMIT
@@ -516,7 +534,7 @@ class LoadRun {
   }
 
   #expected(): number {
-    return this.#senders * this.#messages * (this.#members - 1);
+    return this.#senders * this.#messages * (this.#members - 1 - this.#flooders);
   }
 
   async run(): Promise<LoadResult> {
@@ -745,8 +763,12 @@ class LoadRun {
     }
     if (at === from || at >= end || buf[at] !== SPACE) return buf.indexOf(LINE_FEED, at);
     // <seq>
+    let seq = 0;
     from = ++at;
-    while (at < end && buf[at] >= DIGIT_ZERO && buf[at] <= DIGIT_ZERO + 9) at++;
+    for (let digit = buf[at] - DIGIT_ZERO; at < end && digit >= 0 && digit <= 9;) {
+      seq = seq * 10 + digit;
+      digit = buf[++at] - DIGIT_ZERO;
+    }
     if (at === from || at >= end || buf[at] !== SPACE) return buf.indexOf(LINE_FEED, at);
     // <t_ns>, which chatbench also wants followed by a space
     let sentNs = 0;
@@ -762,12 +784,18 @@ class LoadRun {
       ? padded
       : buf.indexOf(LINE_FEED, at);
     if (newline < 0) return -1;
+    const senders = this.#senders;
     if (sender === self) {
       this.#echoedToSelf++;
-      if (sender < this.#senders) this.#echoLatencies.add(now - sentNs);
-    } else if (sender >= this.#senders && sender < this.#senders + this.#flooders) {
-      this.#floodDeliveries++;
+      if (sender < senders) this.#echoLatencies.add(now - sentNs);
+    } else if (sender >= senders) {
+      if (sender < senders + this.#flooders) this.#floodDeliveries++;
+    } else if (self >= senders && self < senders + this.#flooders) {
+      this.#deliveriesToFlooders++;
+    } else if (this.#lastSeq !== null && seq <= this.#lastSeq[self * senders + sender]) {
+      this.#duplicates++;
     } else {
+      if (this.#lastSeq !== null) this.#lastSeq[self * senders + sender] = seq;
       this.#deliveries++;
       this.#lastDeliveryNs = now;
       this.#latencies.add(now - sentNs);
@@ -780,6 +808,8 @@ class LoadRun {
     this.#deliveries = 0;
     this.#floodDeliveries = 0;
     this.#echoedToSelf = 0;
+    this.#duplicates = 0;
+    this.#deliveriesToFlooders = 0;
     this.#latencies.clear();
     this.#echoLatencies.clear();
     this.#settling = false;
@@ -823,12 +853,17 @@ class LoadRun {
 
   /** Messages sent but not yet delivered to every other member. */
   #inFlight(): number {
-    return this.#sent - this.#deliveries / Math.max(1, this.#members - 1);
+    return this.#sent - this.#deliveries / this.#recipients();
+  }
+
+  /** Members that count a sender's line as a delivery: all but it and the flooders. */
+  #recipients(): number {
+    return Math.max(1, this.#members - 1 - this.#flooders);
   }
 
   /** Waits until `lines` more fit in the burst window, or the window is dropped. */
   async #roomFor(lines: number): Promise<void> {
-    const others = Math.max(1, this.#members - 1);
+    const others = this.#recipients();
     while (this.#burstWindow > 0 && this.#inFlight() + lines > this.#burstWindow) {
       if (this.#stopSending()) return;
       if (this.#progress === null) {
@@ -966,6 +1001,8 @@ class LoadRun {
       deliveries: this.#deliveries,
       expected,
       lost: expected - this.#deliveries,
+      duplicates: this.#duplicates,
+      deliveriesToFlooders: this.#deliveriesToFlooders,
       echoedToSelf: this.#echoedToSelf,
       floodSent: this.#floodSent,
       floodDeliveries: this.#floodDeliveries,
@@ -1047,8 +1084,9 @@ export function formatResult(result: LoadResult): string {
     `size=${r.size} rate=${r.rate} connect_s=${(r.connectMs / 1000).toFixed(3)} ` +
     `ready_s=${(r.readyMs / 1000).toFixed(3)} unready=${r.unready}`,
     `deliveries=${r.deliveries} expected=${r.expected} lost=${r.lost} ` +
-    `echoed_to_self=${r.echoedToSelf} flood_sent=${r.floodSent} ` +
-    `flood_deliveries=${r.floodDeliveries} disconnected=${r.disconnected} timed_out=${r.timedOut}`,
+    `duplicates=${r.duplicates} echoed_to_self=${r.echoedToSelf} flood_sent=${r.floodSent} ` +
+    `flood_deliveries=${r.floodDeliveries} to_flooders=${r.deliveriesToFlooders} ` +
+    `disconnected=${r.disconnected} timed_out=${r.timedOut}`,
     `seconds=${r.seconds.toFixed(3)} deliveries_per_s=${r.deliveriesPerSec.toFixed(0)} ` +
     `msgs_in_per_s=${r.messagesInPerSec.toFixed(0)}`,
     `latency_ms p50=${formatMs(r.latencyMs.p50)} p90=${formatMs(r.latencyMs.p90)} ` +

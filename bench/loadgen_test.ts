@@ -157,9 +157,54 @@ Deno.test("runLoad() counts a flooder's echoes but times only the senders'", asy
       messages: 10,
     });
     assert.equal(result.lost, 0);
+    assert.equal(result.deliveries, 2 * 10, "each sender's lines to the other sender");
+    assert.equal(result.deliveriesToFlooders, 2 * 10, "and to the flooder, counted apart");
     assert.ok(result.echoedToSelf > 0, "the flooder got its lines back");
     assert.equal(result.echoLatencyMs, null, "no sender got an echo, so none is timed");
   } finally {
     await relay.close();
+  }
+});
+
+Deno.test("runLoad() counts what the flooder misses apart from the others' losses", async () => {
+  // A relay that sends the flooder (member 2) nothing, as a server that closed it would.
+  const flooders = new Set<Deno.TcpConn>();
+  const starving = relay((line, from, conns) => {
+    if (/#m 2 /.test(line)) flooders.add(from);
+    return { to: others(from, conns).filter((to) => !flooders.has(to)), text: line + "\n" };
+  });
+  try {
+    const result = await runLoad({
+      ...load,
+      port: starving.port,
+      idMode: "noid",
+      senders: 2,
+      flooders: 1,
+      messages: 10,
+    });
+    assert.equal(result.expected, 2 * 10, "the senders' lines to each other");
+    assert.equal(result.lost, 0, "the others lost nothing");
+    assert.equal(result.deliveriesToFlooders, 0);
+  } finally {
+    await starving.close();
+  }
+});
+
+Deno.test("runLoad() does not let a duplicated line make up for a lost one", async () => {
+  let count = 0;
+  // The fifth line relayed goes out twice, the sixth not at all.
+  const faulty = relay((line, from, conns) => {
+    count++;
+    const copies = count === 5 ? 2 : count === 6 ? 0 : 1;
+    return { to: copies === 0 ? [] : others(from, conns), text: `${line}\n`.repeat(copies) };
+  });
+  try {
+    const result = await runLoad({ ...load, members: 2, port: faulty.port, idMode: "noid" });
+    assert.equal(result.expected, 2 * 20);
+    assert.equal(result.lost, 1);
+    assert.equal(result.duplicates, 1);
+    assert.equal(result.deliveries, 2 * 20 - 1);
+  } finally {
+    await faulty.close();
   }
 });
