@@ -111,6 +111,28 @@ Deno.test("startSelectServer() echoes a line to a sender that closed its side ri
   }
 });
 
+Deno.test("startSelectServer() echoes a sender's last line before its /quit, and reads no more", async () => {
+  // `printf 'hello\nquit\n' | nc`: the copy, a millisecond late in a small room and at the end
+  // of the turn in a big one, must not be dropped by the quit read with it.
+  for (const watchers of [1, DEFAULT_SMALL_ROOM_MEMBERS + 1]) {
+    await withServer(async (port) => {
+      const [watcher, ...others] = await connectAll(port, watchers);
+      for (let i = 0; i < 3; i++) {
+        const [sender] = await connectAll(port, 1);
+        await sender.sendRaw(`last words ${i}\n/quit bye\nafter the quit\n`);
+        const lines = await sender.expectClose();
+        const text = `[${name(sender)}] : last words ${i}`;
+        assert.ok(lines.includes(text), `${watchers} watching: ${lines.join("\n")}`);
+        await watcher.expect(`Client (${pair(sender)}) is offline (bye)`);
+        assert.ok(watcher.lines.includes(text));
+        assert.ok(!watcher.lines.some((line) => line.includes("after the quit")));
+        await sender.close();
+      }
+      await Promise.all([watcher, ...others].map((client) => client.close()));
+    });
+  }
+});
+
 Deno.test("select_server.ts neither spins nor stalls after a member closes cleanly", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
