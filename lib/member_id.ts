@@ -11,9 +11,9 @@ const MAX_ID_LENGTH = 32;
 
 // White space, control and format characters, the other characters meant to be invisible
 // (fillers, variation selectors, the combining grapheme joiner: `bob\u034F` would pass for
-// `bob`), and the brackets that frame an ID in `[ID]message`, so no ID can look like another,
-// or blank, or forge a prefix.
-const FORBIDDEN = /[\s\p{C}\p{Default_Ignorable_Code_Point}\[\]]/u;
+// `bob`), the blank Braille pattern, a symbol drawn as nothing, and the brackets that frame an
+// ID in `[ID]message`, so no ID can look like another, or blank, or forge a prefix.
+const FORBIDDEN = /[\s\p{C}\p{Default_Ignorable_Code_Point}\u2800\[\]]/u;
 
 /**
  * Checks an ID and returns why it is refused, or `undefined` when it is fine.

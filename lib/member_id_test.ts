@@ -24,6 +24,8 @@ Deno.test("idError() refuses an ID that could pass for another, or for nothing",
     "a Hangul choseong filler": "\u115f",
     "a Hangul jungseong filler": "bob\u1160",
     "a halfwidth Hangul filler": "\uffa0",
+    "the blank Braille pattern": "alice\u2800",
+    "the blank Braille pattern alone": "\u2800",
   };
   for (const [what, id] of Object.entries(refused)) {
     assert.match(idError(id) ?? "accepted", /must not contain spaces, brackets, control/, what);
