@@ -141,7 +141,13 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         freePlace();
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
-      if (member.name === "") return; // gone before it said who it is
+      if (member.name === "") { // gone before it said who it is
+        // A close of the server's own has a reason: silent past a shorter --idle-timeout, say.
+        if (member.closeReason) {
+          log(`Closed ${member.address} before its ID (${member.closeReason})`);
+        }
+        return;
+      }
       for await (const line of lines) {
         if (line === LINE_TOO_LONG) {
           room.sendLineTo(

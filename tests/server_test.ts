@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startServer, type ThreadedServerOptions } from "../server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
+import { until } from "./faults_kit.ts";
 import { LineClient } from "./line_client.ts";
 import { sleep } from "../lib/deadlines.ts";
 
@@ -207,6 +208,18 @@ Deno.test("startServer() closes a connection that never sends its ID", async () 
     await silent.close();
     assert.ok(log.some((line) => /^Refused 127\.0\.0\.1:\d+: No ID/.test(line)));
   }, { handshakeTimeoutMs: 50 });
+});
+
+Deno.test("startServer() logs a connection closed as idle before it sent its ID", async () => {
+  // --idle-timeout shorter than --handshake-timeout: the idle rule comes first.
+  await withServer(async (port, log) => {
+    const silent = await LineClient.connect(port);
+    await silent.expect("Server: closing: silent for 0.1 s");
+    await silent.expectClose();
+    await silent.close();
+    const closed = /^Closed 127\.0\.0\.1:\d+ before its ID \(idle\)$/;
+    await until(() => log.some((line) => closed.test(line)), "the log line");
+  }, { idleTimeoutMs: 100 });
 });
 
 Deno.test("ChatServer.shutdown() tells every member, closes them, and frees the port", async () => {
