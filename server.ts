@@ -236,6 +236,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   }
 
   function rename(member: Member, id: string): void {
+    if (id === member.name) return room.sendLineTo(member, `Server: you are already ${id}`);
     const error = idError(id) ??
       (room.rekey(member, idKey(member.name), idKey(id))
         ? undefined

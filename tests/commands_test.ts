@@ -36,9 +36,11 @@ Deno.test("startServer() answers /who, /me, /help, /nick, /quit and unknown comm
   assert.equal(await bob.expect(/^Error/), 'Error: ID "Alice" is already in the room');
   await bob.send("/nick bad name");
   assert.match(await bob.expect(/^Error/), /must not contain spaces/);
+  await bob.send("/nick bob");
+  assert.equal(await bob.expect(/^Server: you/), "Server: you are already bob");
   await bob.send("/nick robert");
   assert.equal(await bob.expect(/^Server: you/), "Server: you are now robert");
-  assert.equal(await alice.expect(/^clientbob/), "clientbob- is now robert");
+  assert.equal(await alice.expect(/^clientbob/), "clientbob- is now robert", "only the real one");
   await bob.send("still me");
   assert.equal(await alice.expect(/^\[robert\]/), "[robert]still me");
   const carol = await LineClient.join(port, "bob"); // the old name is free again
