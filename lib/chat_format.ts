@@ -125,8 +125,11 @@ export function nameColor(name: string): string {
 const MESSAGE = /^\[(\[[^[\]]+\][^[\]]*|[^[\]]+)\](.*)$/s;
 /** `* name does something`: an action (`/me`). */
 const ACTION = /^\* (\S+)(.*)$/s;
-/** `clientID- enter`, `clientID- exit`, `clientID- exit (reason)` from the threaded server. */
-const MEMBER_NOTICE = /^client(\S+)(- (?:enter|exit(?: \(.*\))?))$/s;
+/**
+ * `clientID- enter`, `clientID- exit`, `clientID- exit (reason)` and `clientID- is now NEW` from
+ * the threaded server.
+ */
+const MEMBER_NOTICE = /^client(\S+)(- (?:enter|exit(?: \(.*\))?|is now \S+))$/s;
 /**
  * `Client (ip:port) entered room`, `Client (ip, port) is offline` and
  * `Client (ip, port) is offline (reason)` from the select server.

@@ -20,6 +20,7 @@ const LINES = [
   "clientbob- enter",
   "clientbob- exit",
   "clientbob- exit (too slow)",
+  "clientbob- is now robert",
   "Client (127.0.0.1:50000) entered room",
   "Client (127.0.0.1, 50000) is offline",
   "Client (::1, 50001) is offline (too slow)",
@@ -84,6 +85,7 @@ Deno.test("formatIncoming() behaviour with color", () => {
     `${DIM}client${bob}bob${DEFAULT_FOREGROUND}- enter${RESET}`,
     `${DIM}client${bob}bob${DEFAULT_FOREGROUND}- exit${RESET}`,
     `${DIM}client${bob}bob${DEFAULT_FOREGROUND}- exit (too slow)${RESET}`,
+    `${DIM}client${bob}bob${DEFAULT_FOREGROUND}- is now robert${RESET}`,
     `${DIM}Client (${address}127.0.0.1:50000${DEFAULT_FOREGROUND}) entered room${RESET}`,
     `${DIM}Client (${address}127.0.0.1, 50000${DEFAULT_FOREGROUND}) is offline${RESET}`,
     `${DIM}Client (${
