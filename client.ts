@@ -203,6 +203,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
         if (!await send(typed.line)) {
           // The server went away (reset the connection, say), as the receiving side will see.
           if (!reconnect) return "server closed";
+          if (command?.name === "quit") return "quit"; // leaving while away: no one to tell
           print(`Not connected, not sent: ${sanitize(typed.line)}`);
           continue;
         }

@@ -9,6 +9,7 @@ import { LineClient, WAIT_MS } from "./line_client.ts";
 import { Script } from "./script.ts";
 import { UNCONFIRMED_LEAVE } from "../lib/leaving.ts";
 import { writeAll } from "../lib/write_all.ts";
+import { within } from "../lib/deadlines.ts";
 
 const encoder = new TextEncoder();
 /** What the threaded server says first to a member it let in. */
@@ -261,6 +262,26 @@ Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server t
   await bob.expect("Not connected, not sent: lost");
   const { code } = await bob.exit(); // its input ends while it waits to reconnect
   assert.equal(code, 1);
+});
+
+Deno.test("client.ts --reconnect leaves at once on quit typed while disconnected, exit 1", async () => {
+  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
+  const bob = Script.start("client.ts", [
+    "127.0.0.1",
+    String(server.addr.port),
+    "bob",
+    "--reconnect",
+  ]);
+  await bob.expect(/^Server: welcome bob/);
+  await server.shutdown();
+  await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  await bob.write("/quit see you\n"); // its input stays open: quit alone must end it
+  const status = await within(bob.status, WAIT_MS);
+  if (status === undefined) bob.process.kill();
+  const { code } = await bob.exit();
+  assert.ok(status !== undefined, "it left without waiting to reconnect");
+  assert.equal(code, 1, "no server took its leave");
+  assert.ok(!bob.stdout.some((line) => line.startsWith("Not connected")), bob.stdout.join("\n"));
 });
 
 Deno.test("client.ts --reconnect rejoins under a new name only if it is a valid ID", async () => {
