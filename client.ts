@@ -41,7 +41,8 @@ import { encodeLine } from "./lib/member.ts";
 import { idError } from "./lib/member_id.ts";
 import { sanitize } from "./lib/sanitize.ts";
 import { StopSignals } from "./lib/signals.ts";
-import { lineInput, type LineReader } from "./lib/terminal_input.ts";
+import { interruptKey, lineInput, type LineReader } from "./lib/terminal_input.ts";
+import { readAhead } from "./lib/read_ahead.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
@@ -188,15 +189,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
     /** The task that sends what you type. */
     const typing = (async (): Promise<Outcome> => {
       for await (
-        const typed of terminal ? terminal.input() : lineInput(options.input ?? Deno.stdin)
+        const typed of terminal
+          ? readAhead(terminal.input(), { handle: interruptKey(stop) })
+          : lineInput(options.input ?? Deno.stdin)
       ) {
-        if (typed.type === "interrupt") {
-          // Ctrl-C in raw mode is a key: it does what SIGINT does, a second one while leaving
-          // included. The keys are still read while leaving, for that second one.
-          stop.deliver("SIGINT");
-          continue;
-        }
         if (leaving || typed.type === "eof") break;
+        if (typed.type === "interrupt") continue; // handled the moment it was read
         // As the server reads it: the report's own `[ID]` prefix first is not part of it.
         const text = withoutOwnPrefix(typed.line, id);
         const command = parseChatCommand(text);

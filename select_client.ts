@@ -29,7 +29,8 @@ import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
 import { StopSignals } from "./lib/signals.ts";
-import { lineInput, type LineReader } from "./lib/terminal_input.ts";
+import { interruptKey, lineInput, type LineReader } from "./lib/terminal_input.ts";
+import { readAhead } from "./lib/read_ahead.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
@@ -189,16 +190,16 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   using stop = new StopSignals();
   events.add(once(stop.received.then(() => ({ type: "interrupted" }))));
 
-  /** What is typed, lines read no faster than the server takes them. */
+  /** What is typed: lines passed on no faster than the server takes them, Ctrl-C at once. */
   async function* typed(): AsyncGenerator<ClientEvent> {
-    for await (const action of terminal ? terminal.input() : lineInput(input)) {
+    const keys = terminal
+      ? readAhead(terminal.input(), { handle: interruptKey(stop) })
+      : lineInput(input);
+    for await (const action of keys) {
       switch (action.type) {
         case "line":
           await server.whenWritable();
           yield { type: "typed", line: action.line };
-          break;
-        case "interrupt": // Ctrl-C in raw mode: SIGINT's key, a second one while leaving included
-          stop.deliver("SIGINT");
           break;
         case "eof":
           yield { type: "input ended" };

@@ -78,3 +78,34 @@ export async function* lineInput(reader: LineReader): AsyncGenerator<TypedInput,
   for await (const line of textLines(reader)) yield { type: "line", line };
   yield { type: "eof" };
 }
+
+/**
+ * A `handle` for `readAhead()` over a raw-mode terminal's input: Ctrl-C, which
+ * comes as a key there, goes to `stop` as the SIGINT it stands for the moment
+ * it is read, even while the client waits to send an earlier line; the rest
+ * is passed on.
+ *
+ * @example Usage
+ * ```ts
+ * import { interruptKey } from "./terminal_input.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const delivered: Deno.Signal[] = [];
+ * const handle = interruptKey({ deliver: (signal) => delivered.push(signal) });
+ * assert.equal(handle({ type: "interrupt" }), true);
+ * assert.equal(handle({ type: "line", line: "hi" }), false);
+ * assert.deepEqual(delivered, ["SIGINT"]);
+ * ```
+ *
+ * @param stop What takes the signal: the client's `StopSignals`.
+ * @returns Whether an input was handled (Ctrl-C) rather than passed on.
+ */
+export function interruptKey(
+  stop: { deliver(signal: Deno.Signal): void },
+): (typed: TypedInput) => boolean {
+  return (typed) => {
+    if (typed.type !== "interrupt") return false;
+    stop.deliver("SIGINT"); // a second one, while leaving, exits at once
+    return true;
+  };
+}

@@ -535,6 +535,14 @@ class Pane {
     await this.#tmux(["send-keys", "-t", "chat", "-l", text]);
   }
 
+  /** Pastes text, as from the clipboard. */
+  async paste(text: string): Promise<void> {
+    const file = `${this.#dir}/paste`;
+    await Deno.writeTextFile(file, text);
+    await this.#tmux(["load-buffer", file]);
+    await this.#tmux(["paste-buffer", "-t", "chat"]);
+  }
+
   /** Makes the window `columns` wide, as a user dragging its edge. */
   async resize(columns: number): Promise<void> {
     await this.#tmux(["resize-window", "-t", "chat", "-x", String(columns), "-y", "24"]);
@@ -896,6 +904,50 @@ Deno.test({
     assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
   },
 });
+
+/**
+ * A server that takes a connection, welcomes it if `handshake` (after its ID), and then never
+ * reads again: what a client writes piles up in the sockets until its write waits.
+ */
+function deafServer(handshake: boolean) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conn = (async () => {
+    const conn = await listener.accept();
+    if (handshake) {
+      await conn.read(new Uint8Array(64));
+      await conn.write(new TextEncoder().encode("Server: welcome bob; 1 here\n"));
+    }
+    return conn;
+  })();
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      (await conn).close();
+    },
+  };
+}
+
+for (const [script, args] of [["client.ts", ["bob"]], ["select_client.ts", []]] as const) {
+  Deno.test({
+    name: `${script} in a terminal leaves on Ctrl-C while its lines wait for a server`,
+    ignore: tmuxSkip !== undefined,
+    async fn() {
+      await using server = deafServer(script === "client.ts");
+      await using pane = await Pane.client(script, ["127.0.0.1", String(server.port), ...args]);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      // Six megabytes: more than the sockets hold, so the client's write waits.
+      for (let i = 0; i < 60; i++) {
+        await pane.paste("y".repeat(100_000));
+        await pane.press("Enter");
+      }
+      // The keys are still read (here, every line) while the write waits, and so is Ctrl-C.
+      await pane.waitFor("every line taken", (screen) => inputRow(screen) === ">");
+      await pane.press("C-c");
+      await expectRestoredExit(pane, 1); // 2 s after: the server never took its leave
+    },
+  });
+}
 
 Deno.test({
   name: "client.ts in a terminal with stdin piped sends, leaves, and never enters raw mode",
