@@ -107,6 +107,9 @@ const DELETE = 0x7f;
 
 /** Erase from the cursor to the end of the line. */
 const ERASE_TO_END_OF_LINE = "\x1b[K";
+/** DECSC and DECRC: save the cursor's position, and go back to it. */
+const SAVE_CURSOR = "\x1b7";
+const RESTORE_CURSOR = "\x1b8";
 
 /** SGR sequences in a prompt; they take no columns. */
 // deno-lint-ignore no-control-regex
@@ -229,7 +232,7 @@ function parseEscape(data: string, start: number): EscapeSequence | undefined {
  * deepEqual(editor.feed(new TextEncoder().encode("안녕")), [{ type: "change" }]);
  * editor.feed("\x1b[D"); // Left
  * equal(editor.cursor, 1);
- * equal(editor.render({ prompt: "> ", columns: 80 }), "\r> 안녕\x1b[K\x1b[2D");
+ * equal(editor.render({ prompt: "> ", columns: 80 }), "\r> 안\x1b7녕\x1b[K\x1b8");
  * deepEqual(editor.feed("\r"), [{ type: "submit", line: "안녕" }, { type: "change" }]);
  * equal(editor.line, "");
  * ```
@@ -494,7 +497,7 @@ export class LineEditor {
    * editor.feed("abcdef");
    * equal(editor.render({ prompt: "> ", columns: 6 }), "\r> def\x1b[K");
    * editor.feed("\x01"); // Ctrl-A
-   * equal(editor.render({ prompt: "> ", columns: 6 }), "\r> abc\x1b[K\x1b[3D");
+   * equal(editor.render({ prompt: "> ", columns: 6 }), "\r> \x1b7abc\x1b[K\x1b8");
    * ```
    *
    * @param options The prompt and the terminal width.
@@ -538,10 +541,13 @@ export class LineEditor {
       visibleWidth += widths[end];
       end++;
     }
-    const cursorColumn = Math.min(sum(start, cursorIndex), visibleWidth);
-    const back = visibleWidth - cursorColumn;
-    return "\r" + promptText + clusters.slice(start, end).join("") + ERASE_TO_END_OF_LINE +
-      (back > 0 ? `\x1b[${back}D` : "");
+    // The cursor is put back where the terminal drew it, not moved by the widths counted here:
+    // a terminal may draw an emoji one or two columns off what Unicode says.
+    const cut = Math.min(cursorIndex, end);
+    const line = "\r" + promptText + clusters.slice(start, cut).join("");
+    if (cut === end) return line + ERASE_TO_END_OF_LINE;
+    return line + SAVE_CURSOR + clusters.slice(cut, end).join("") + ERASE_TO_END_OF_LINE +
+      RESTORE_CURSOR;
   }
 
   #setLine(line: string, cursor: number): void {

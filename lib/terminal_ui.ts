@@ -125,7 +125,7 @@ export interface TerminalUiOptions {
  *   stdout: { writeSync: (p) => (screen += new TextDecoder().decode(p), p.length) },
  * });
  * ui.start();
- * equal(screen.endsWith(`\r${DEFAULT_PROMPT}\x1b[K`), true);
+ * equal(screen.endsWith(`\r${DEFAULT_PROMPT}\x1b[K\x1b[?7h`), true);
  * ui.restore();
  * ```
  */
@@ -146,6 +146,13 @@ const CLEAR_LINE = "\r\x1b[2K";
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
+/**
+ * DECAWM off and on again, around the input line: a line the terminal draws wider than counted
+ * (an emoji it gives more columns than Unicode does) is cut at the edge rather than wrapped onto
+ * a row the next redraw would leave behind.
+ */
+const NO_WRAP = "\x1b[?7l";
+const WRAP = "\x1b[?7h";
 /** Pasted text arrives between `ESC [ 200 ~` and `ESC [ 201 ~`, which the editor understands. */
 const BRACKETED_PASTE_ON = "\x1b[?2004h";
 const BRACKETED_PASTE_OFF = "\x1b[?2004l";
@@ -374,7 +381,7 @@ export class TerminalUi {
    * ui.start();
    * screen = "";
    * ui.print("[bob]hi");
-   * equal(screen, "\x1b[?25l\r\x1b[2K[bob]hi\r\n\r> \x1b[K\x1b[?25h");
+   * equal(screen, "\x1b[?25l\r\x1b[2K[bob]hi\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
    * ui.restore();
    * ```
    *
@@ -416,7 +423,7 @@ export class TerminalUi {
    * columns = 40;
    * screen = "";
    * ui.resize();
-   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jhello\r\n\r> \x1b[K\x1b[?25h");
+   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jhello\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
    * ui.restore();
    * ```
    */
@@ -444,7 +451,7 @@ export class TerminalUi {
    * for (const line of ["one", "two", "three"]) ui.print(line);
    * screen = "";
    * ui.redraw();
-   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jtwo\r\nthree\r\n\r> \x1b[K\x1b[?25h");
+   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jtwo\r\nthree\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
    * ui.restore();
    * ```
    */
@@ -588,7 +595,8 @@ export class TerminalUi {
   }
 
   #render(): string {
-    return this.#editor.render({ prompt: this.#prompt, columns: this.#size.columns });
+    return NO_WRAP + this.#editor.render({ prompt: this.#prompt, columns: this.#size.columns }) +
+      WRAP;
   }
 
   #write(text: string): void {

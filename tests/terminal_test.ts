@@ -84,7 +84,7 @@ Deno.test("TerminalUi.start() and restore() turn raw mode on and off, once each"
   ui.start();
   ui.start();
   assert.equal(ui.active, true);
-  assert.equal(terminal.take(), "\x1b[?2004h\r> \x1b[K");
+  assert.equal(terminal.take(), "\x1b[?2004h\x1b[?7l\r> \x1b[K\x1b[?7h");
   ui.restore();
   ui.restore();
   assert.equal(ui.active, false);
@@ -120,7 +120,7 @@ Deno.test("TerminalUi.print() prints above the line being typed, which stays who
   ui.print("\x1b[1m[alice]\x1b[0mhi");
   assert.equal(
     terminal.take(),
-    "\x1b[?25l\r\x1b[2K\x1b[1m[alice]\x1b[0mhi\x1b[0m\r\n\r> 안녕 반가\x1b[K\x1b[?25h",
+    "\x1b[?25l\r\x1b[2K\x1b[1m[alice]\x1b[0mhi\x1b[0m\r\n\x1b[?7l\r> 안녕 반가\x1b[K\x1b[?7h\x1b[?25h",
   );
   terminal.type("워요\r");
   assert.deepEqual(await next, { done: false, value: { type: "line", line: "안녕 반가워요" } });
@@ -160,7 +160,7 @@ Deno.test("TerminalUi.input() clears the screen on Ctrl-L, draws the lines that 
   terminal.type(null);
   assert.deepEqual(await Array.fromAsync(ui.input()), [{ type: "eof" }]);
   // The long line takes two rows, so only it and "two" fit above the input line.
-  assert.match(terminal.take(), /\x1b\[H\x1b\[2Jtwo\r\na line of 15 co\r\n\r> hi\x1b\[K/);
+  assert.match(terminal.take(), /\x1b\[H\x1b\[2Jtwo\r\na line of 15 co\r\n\x1b\[\?7l\r> hi\x1b\[K/);
   ui.restore();
 });
 
@@ -180,7 +180,7 @@ Deno.test("TerminalUi.resize() measures the terminal again and redraws to fit it
   // last five characters, the cursor after them.
   assert.equal(
     terminal.take(),
-    "\x1b[?25l\x1b[H\x1b[2J0123456789\r\n\r> fghij\x1b[K\x1b[?25h",
+    "\x1b[?25l\x1b[H\x1b[2J0123456789\r\n\x1b[?7l\r> fghij\x1b[K\x1b[?7h\x1b[?25h",
   );
   terminal.type(null);
   assert.deepEqual(await next, { done: false, value: { type: "eof" } });
@@ -193,19 +193,19 @@ Deno.test("TerminalUi takes a terminal that reports 0×0 (a pty never sized) for
   terminal.size = { columns: 0, rows: 0 };
   const ui = terminal.ui();
   ui.start();
-  assert.equal(terminal.take(), "\x1b[?2004h\r> \x1b[K");
+  assert.equal(terminal.take(), "\x1b[?2004h\x1b[?7l\r> \x1b[K\x1b[?7h");
   const input = ui.input();
   const next = input.next();
   terminal.type("x".repeat(100));
   await terminal.reading.promise;
   // 79 usable columns: the prompt and the last 77 characters.
-  assert.equal(terminal.take(), `\r> ${"x".repeat(77)}\x1b[K`);
+  assert.equal(terminal.take(), `\x1b[?7l\r> ${"x".repeat(77)}\x1b[K\x1b[?7h`);
   terminal.size = { columns: 40, rows: 0 };
   ui.print("one");
   ui.resize(); // the width is taken, the height is not
   assert.equal(
     terminal.take().split("\x1b[H\x1b[2J")[1],
-    `one\r\n\r> ${"x".repeat(37)}\x1b[K\x1b[?25h`,
+    `one\r\n\x1b[?7l\r> ${"x".repeat(37)}\x1b[K\x1b[?7h\x1b[?25h`,
   );
   terminal.type(null);
   assert.deepEqual(await next, { done: false, value: { type: "eof" } });
@@ -902,6 +902,29 @@ Deno.test({
     await expectRestoredExit(pane, 0);
     await watcher.expect(/is offline/);
     assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
+  },
+});
+
+Deno.test({
+  name: "client.ts in a terminal keeps its input line whole however the terminal draws an emoji",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    // tmux 3.3 draws 👋🏽 (a wave and a skin tone) four columns wide where Unicode says two.
+    await using room = await watchedRoom(threaded);
+    await using pane = await Pane.client("client.ts", ["127.0.0.1", String(room.port), "bob"]);
+    await room.watcher.expect("clientbob- enter");
+    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+    await pane.type("ab👋🏽cd");
+    await pane.press("Home");
+    await pane.waitFor("the cursor after the prompt", (screen) => screen.x === 2);
+    await pane.press("End", "C-u");
+    await pane.type("a".repeat(75) + "👋🏽");
+    await pane.press("Left", "Left", "Left", "Home", "Right");
+    const screen = await pane.waitFor("the cursor after the first a", (screen) => screen.x === 3);
+    const drawn = screen.rows.filter((row) => row.startsWith("> a"));
+    assert.equal(drawn.length, 1, `one input line:\n${screen.rows.join("\n")}`);
+    await pane.press("C-c");
+    await expectRestoredExit(pane, 0);
   },
 });
 
