@@ -42,51 +42,50 @@ Deno.test("medianOfRuns() takes each percentile's median and sums the counts", (
   assert.throws(() => medianOfRuns([]), /no runs/);
 });
 
-Deno.test("runChatbench() stops a chatbench that does not finish in time, and fails", async () => {
-  // chatbench waits forever on a server that dies with members connected; this one just waits.
+/** Runs `body` with a stand-in for the chatbench binary: a shell script of `lines`. */
+async function withFakeChatbench(
+  lines: string[],
+  body: (binary: string) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "groupchat_chatbench_" });
   const binary = `${dir}/chatbench`;
-  await Deno.writeTextFile(binary, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
+  await Deno.writeTextFile(binary, ["#!/bin/sh", ...lines, ""].join("\n"), { mode: 0o755 });
   try {
-    await assert.rejects(
-      runChatbench(binary, {
-        port: 9,
-        members: 2,
-        messages: 1,
-        rate: 1,
-        size: 64,
-        idMode: "id",
-        drainMs: 0,
-        timeoutMs: 200,
-      }),
-      /^Error: Chatbench did not finish within 200 ms \(stopped by SIGTERM\)$/,
-    );
+    await body(binary);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** A light run's options; the fake binaries ignore them. */
+const LIGHT = {
+  port: 9,
+  members: 2,
+  messages: 1,
+  rate: 1,
+  size: 64,
+  idMode: "id",
+  drainMs: 0,
+} as const;
+
+Deno.test("runChatbench() stops a chatbench that does not finish in time, and fails", async () => {
+  // chatbench waits forever on a server that dies with members connected; this one just waits.
+  await withFakeChatbench(["exec sleep 60"], async (binary) => {
+    await assert.rejects(
+      runChatbench(binary, { ...LIGHT, timeoutMs: 200 }),
+      /^Error: Chatbench did not finish within 200 ms \(stopped by SIGTERM\)$/,
+    );
+  });
 });
 
 Deno.test("runChatbench() fails a run that received nothing, whose percentiles read 0", async () => {
   // What chatbench prints against a server that accepts its members and relays nothing.
-  const dir = await Deno.makeTempDir({ prefix: "groupchat_chatbench_" });
-  const binary = `${dir}/chatbench`;
   const summary = "deliveries=0 expected=2 lost=2 echoed_to_self=0\\n" +
     "latency_ms p50=0.00 p90=0.00 p99=0.00 max=0.00";
-  await Deno.writeTextFile(binary, `#!/bin/sh\nprintf '${summary}\\n'\n`, { mode: 0o755 });
-  try {
+  await withFakeChatbench([`printf '${summary}\\n'`], async (binary) => {
     await assert.rejects(
-      runChatbench(binary, {
-        port: 9,
-        members: 2,
-        messages: 1,
-        rate: 1,
-        size: 64,
-        idMode: "id",
-        drainMs: 0,
-      }),
+      runChatbench(binary, LIGHT),
       /^Error: Chatbench received no deliveries from the server on port 9$/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

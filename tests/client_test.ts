@@ -247,7 +247,8 @@ Deno.test("client.ts with --reconnect says what it could not send, then rejoins"
   await second.shutdown();
 });
 
-Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server took its leave", async () => {
+/** bob, run with --reconnect, once his server has gone and he waits to reconnect. */
+async function disconnectedBob(): Promise<Script> {
   const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
   const bob = Script.start("client.ts", [
     "127.0.0.1",
@@ -258,6 +259,11 @@ Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server t
   await bob.expect(/^Server: welcome bob/);
   await server.shutdown();
   await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  return bob;
+}
+
+Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server took its leave", async () => {
+  const bob = await disconnectedBob();
   await bob.write("lost\n");
   await bob.expect("Not connected, not sent: lost");
   const { code } = await bob.exit(); // its input ends while it waits to reconnect
@@ -265,16 +271,7 @@ Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server t
 });
 
 Deno.test("client.ts --reconnect leaves at once on quit typed while disconnected, exit 1", async () => {
-  const server = startServer({ hostname: "127.0.0.1", port: 0, log: () => {} });
-  const bob = Script.start("client.ts", [
-    "127.0.0.1",
-    String(server.addr.port),
-    "bob",
-    "--reconnect",
-  ]);
-  await bob.expect(/^Server: welcome bob/);
-  await server.shutdown();
-  await bob.expect(/^Disconnected; reconnecting in 1 s/);
+  const bob = await disconnectedBob();
   await bob.write("/quit see you\n"); // its input stays open: quit alone must end it
   const status = await within(bob.status, WAIT_MS);
   if (status === undefined) bob.process.kill();
