@@ -88,7 +88,10 @@ for (const flavor of FLAVORS) {
   Deno.test({
     name: `${flavor.name}: SIGTERM with 50 members chatting tells every one of them`,
     fn: async () => {
-      const { members } = await sigtermUnderLoad(flavor);
+      // They stop sending at the signal. One still sending when the server closes its socket
+      // is answered with a reset, which by TCP discards what it has not read yet: here the
+      // notice, behind megabytes of chat in the sockets, on a slow enough machine.
+      const { members } = await sigtermUnderLoad(flavor, { quietAtSignal: true });
       const untold = members.flatMap((member, i) =>
         member.notices.includes(SHUTDOWN_NOTICE) ? [] : [i]
       );
@@ -100,9 +103,13 @@ for (const flavor of FLAVORS) {
 /**
  * Starts `flavor`'s script, joins 50 members that all chat at full speed,
  * sends SIGTERM once every member is receiving, and waits for the exit and
- * for every member's connection to end.
+ * for every member's connection to end. The members chat until the server has
+ * exited, or with `quietAtSignal` stop sending at the signal (and read on).
  */
-async function sigtermUnderLoad(flavor: Flavor): Promise<{
+async function sigtermUnderLoad(
+  flavor: Flavor,
+  { quietAtSignal = false } = {},
+): Promise<{
   status: Deno.CommandStatus;
   elapsed: number;
   members: Tally[];
@@ -130,6 +137,7 @@ async function sigtermUnderLoad(flavor: Flavor): Promise<{
     }
     const killed = performance.now();
     server.child.kill("SIGTERM");
+    if (quietAtSignal) chatting = false;
     const status = await server.status;
     const elapsed = performance.now() - killed;
     console.log(`${flavor.name}: exited ${elapsed.toFixed(0)} ms after SIGTERM`);
