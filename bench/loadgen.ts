@@ -273,6 +273,8 @@ const READY_RESEND_MAX_MS = 2000;
 const DEFAULT_CONNECT_WAVE = 500;
 const LATENCY_INITIAL_CAPACITY = 1 << 16;
 const LATENCY_PRESIZE_LIMIT = 1 << 24;
+/** The numbers after `#m `: sender, sequence number, send time in ns. */
+const HEADER_FIELDS = 3;
 /** The most member-sender pairs whose order is kept (4 bytes each), to count duplicates. */
 const MAX_ORDERED_PAIRS = 1 << 24;
 const NS_PER_MS = 1e6;
@@ -465,6 +467,8 @@ class LoadRun {
    * or `null` when there are too many pairs to keep (duplicates then go uncounted).
    */
   #lastSeq: Int32Array | null;
+  /** The header of the line being read: sender, sequence number and send time. */
+  readonly #header = new Float64Array(HEADER_FIELDS);
   #disconnected = 0;
   #startNs = 0;
   #lastReadNs = 0;
@@ -754,33 +758,25 @@ class LoadRun {
     if (at >= end) return -1;
     const marker = at;
     at += 3;
-    // <sender>
-    let sender = 0;
-    let from = at;
-    for (let digit = buf[at] - DIGIT_ZERO; at < end && digit >= 0 && digit <= 9;) {
-      sender = sender * 10 + digit;
-      digit = buf[++at] - DIGIT_ZERO;
+    // <sender> <seq> <t_ns>, each followed by a space (chatbench wants one after <t_ns> too)
+    const header = this.#header;
+    for (let field = 0; field < HEADER_FIELDS; field++) {
+      const from = at;
+      let value = 0;
+      for (let digit = buf[at] - DIGIT_ZERO; at < end && digit >= 0 && digit <= 9;) {
+        value = value * 10 + digit;
+        digit = buf[++at] - DIGIT_ZERO;
+      }
+      if (at === from || at >= end || buf[at] !== SPACE) return buf.indexOf(LINE_FEED, at);
+      header[field] = value;
+      at++;
     }
-    if (at === from || at >= end || buf[at] !== SPACE) return buf.indexOf(LINE_FEED, at);
-    // <seq>
-    let seq = 0;
-    from = ++at;
-    for (let digit = buf[at] - DIGIT_ZERO; at < end && digit >= 0 && digit <= 9;) {
-      seq = seq * 10 + digit;
-      digit = buf[++at] - DIGIT_ZERO;
-    }
-    if (at === from || at >= end || buf[at] !== SPACE) return buf.indexOf(LINE_FEED, at);
-    // <t_ns>, which chatbench also wants followed by a space
-    let sentNs = 0;
-    from = ++at;
-    for (let digit = buf[at] - DIGIT_ZERO; at < end && digit >= 0 && digit <= 9;) {
-      sentNs = sentNs * 10 + digit;
-      digit = buf[++at] - DIGIT_ZERO;
-    }
-    if (at === from || at >= end || buf[at] !== SPACE) return buf.indexOf(LINE_FEED, at);
+    const sender = header[0];
+    const seq = header[1];
+    const sentNs = header[2];
     // As writeLine() made it: padded with x to `size` bytes, or the header alone if longer.
     const padded = marker + this.#size - 1;
-    const newline = padded > at + 1 && buf[padded] === LINE_FEED && buf[padded - 1] === LETTER_X
+    const newline = padded > at && buf[padded] === LINE_FEED && buf[padded - 1] === LETTER_X
       ? padded
       : buf.indexOf(LINE_FEED, at);
     if (newline < 0) return -1;
