@@ -160,6 +160,11 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   function closeGracefully(member: Member, reason?: string): void {
     closeOffLoop(member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason));
   }
+  function refuse(member: Member, refusal: string): void {
+    log(`Refused (${pair(member)}): ${refusal}`);
+    member.sendLine(`Error: ${refusal}`);
+    closeGracefully(member);
+  }
   /** Members that said /quit: what they send after it is not read. */
   const quitting = new WeakSet<Member>();
 
@@ -177,12 +182,20 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             ? SHUTTING_DOWN
             : admission.admit(event.conn.remoteAddr.hostname);
           if (refusal) {
-            log(`Refused (${pair(member)}): ${refusal}`);
-            member.sendLine(`Error: ${refusal}`);
-            closeGracefully(member);
+            refuse(member, refusal);
             break;
           }
-          room.add(member);
+          if (!room.add(member)) {
+            // Its address is still a member's: a connection whose end the loop has not read
+            // yet (its reads wait on the room or the rate limit). The port is free again, so
+            // that one is gone, but until its end is read the name is taken.
+            admission.release(event.conn.remoteAddr.hostname);
+            refuse(
+              member,
+              `Address ${member.name} is still in the room: its last connection has not closed yet`,
+            );
+            break;
+          }
           events.add(pump(member));
           log(`Client (${pair(member)}) connected`);
           const entered = `Client (${member.name}) entered room`;

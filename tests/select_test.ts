@@ -2,13 +2,14 @@
  * select_server.ts and select_client.ts: the report's select pair.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { startSelectServer } from "../select_server.ts";
 import { DEFAULT_SMALL_ROOM_MEMBERS } from "../lib/room.ts";
 import { type ServerOptions } from "../lib/server_options.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient } from "./line_client.ts";
 import { Script } from "./script.ts";
-import { sleep } from "../lib/deadlines.ts";
+import { sleep, within } from "../lib/deadlines.ts";
 
 const withServer = (
   body: (port: number, log: string[]) => Promise<void>,
@@ -79,6 +80,63 @@ Deno.test("startSelectServer() refuses the connection over --max-clients, room u
     assert.ok(!a.lines.some((line) => line.includes(name(extra))), "nobody saw the refused one");
     await Promise.all([a.close(), again.close()]);
   }, { maxClients: 2 });
+});
+
+/** A connection from a chosen local port, which `Deno.connect` cannot choose, with its lines. */
+async function connectFrom(port: number, localPort: number) {
+  const socket = net.connect({ host: "127.0.0.1", port, localPort });
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.on("error", () => {}); // a reset, ours: "close" follows
+  let text = "";
+  const arrived = new EventTarget();
+  socket.on("data", (data) => {
+    text += data.toString();
+    arrived.dispatchEvent(new Event("data"));
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  /** Resolves with the first line matching `pattern`; throws after 10 s without one. */
+  async function expect(pattern: RegExp): Promise<string> {
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const line = text.split("\n").slice(0, -1).find((line) => pattern.test(line));
+      if (line !== undefined) return line;
+      const data = new Promise((resolve) =>
+        arrived.addEventListener("data", resolve, { once: true })
+      );
+      if (await within(data, deadline - performance.now()) === undefined) {
+        throw new Error(`No line matching ${pattern} in ${JSON.stringify(text)}`);
+      }
+    }
+  }
+  return { socket, closed, expect };
+}
+
+Deno.test("startSelectServer() refuses a newcomer whose address is still a member's", async () => {
+  // A connection's end is read only when its reads go on: here they wait on the rate limit.
+  // A newcomer from the same ip:port (the port free again after a reset) must be told, not
+  // left outside the room unknowing.
+  await withServer(async (port, log) => {
+    const [watcher] = await connectAll(port, 1);
+    const localPort = (() => {
+      using free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      return free.addr.port;
+    })();
+    const gone = await connectFrom(port, localPort);
+    await gone.expect(/entered room$/);
+    gone.socket.write("one\ntwo\n"); // "two" waits a second for the rate limit
+    await watcher.expect(`[127.0.0.1:${localPort}] : one`);
+    gone.socket.resetAndDestroy();
+    await gone.closed;
+    const again = await connectFrom(port, localPort);
+    using _ = { [Symbol.dispose]: () => again.socket.destroy() }; // should the assertions fail
+    assert.equal(
+      await again.expect(/^Error:/),
+      `Error: Address 127.0.0.1:${localPort} is still in the room: its last connection has not closed yet`,
+    );
+    await again.closed;
+    assert.ok(log.some((line) => line.startsWith(`Refused (127.0.0.1, ${localPort}): Address`)));
+    await watcher.close();
+  }, { rateLimit: 1, rateBurst: 1 });
 });
 
 /** CPU time (user + system) of a process, in seconds, from /proc. */
