@@ -11,6 +11,7 @@ import { isDisconnect } from "./errors.ts";
 import { type Frame, LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 import { type Member } from "./member.ts";
 import { type Room } from "./room.ts";
+import { IAC, TelnetFilter } from "./telnet.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
 
@@ -27,6 +28,20 @@ import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
  * ```
  */
 export const IDLE = "idle";
+
+/**
+ * What a telnet user is told on pressing Ctrl-C, which telnet sends as a command rather than
+ * closing the connection as nc does. Once a connection.
+ *
+ * @example Usage
+ * ```ts
+ * import { INTERRUPT_HINT } from "./member_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(INTERRUPT_HINT, /type quit/);
+ * ```
+ */
+export const INTERRUPT_HINT = "Server: Ctrl-C does not leave the chat here; type quit to leave";
 
 /** Options for {@linkcode memberLines}. */
 export interface MemberLinesOptions {
@@ -108,6 +123,7 @@ export async function* memberLines(
   const timed = partialLineMs > 0 || idleTimeoutMs > 0;
   let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
   let lineBased = false;
+  let telnet: TelnetFilter | undefined; // made at the first 0xFF, which only telnet sends
   while (!member.closed) {
     const heard = performance.now(); // silence counts only while we listen
     // Read straight from the connection: a helper in between would be one more
@@ -143,7 +159,8 @@ export async function* memberLines(
     if (count === null) break;
     const chunk = buffer.subarray(0, count);
     buffer = nextReadBuffer(buffer, count);
-    const frames = decoder.push(chunk);
+    if (telnet === undefined && chunk.includes(IAC)) telnet = telnetFilter(member);
+    const frames = decoder.push(telnet === undefined ? chunk : telnet.push(chunk));
     // A too-long line may have no newline yet: only a line proves the client sends them.
     lineBased ||= frames.some((frame) => frame !== LINE_TOO_LONG);
     for (const frame of frames) {
@@ -153,6 +170,18 @@ export async function* memberLines(
   }
   const last = decoder.flush();
   if (last !== undefined && await admitted(member, room, bucket)) yield last;
+}
+
+/** Takes a telnet client's commands out of its lines, and answers them. */
+function telnetFilter(member: Member): TelnetFilter {
+  let hinted = false;
+  return new TelnetFilter({
+    reply: (bytes) => member.send(bytes),
+    onInterrupt: () => {
+      if (!hinted) member.sendLine(INTERRUPT_HINT);
+      hinted = true;
+    },
+  });
 }
 
 /**

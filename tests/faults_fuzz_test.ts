@@ -115,7 +115,8 @@ async function fuzz(
       stats.resets++;
       continue;
     }
-    const tally = await Tally.connect(port, undefined, 4096);
+    // Random bytes hold telnet commands (0xFF…), which the server answers: not text.
+    const tally = await Tally.connect(port, undefined, 4096, { telnet: true });
     live.add(tally);
     stats.connections++;
     try {

@@ -50,7 +50,9 @@ for (const flavor of FLAVORS) {
       // Each line after its tag, and what the others must see of it.
       const cases: [string, (string | number)[], string][] = [
         ["nul", ["a", 0x00, "b", 0x00], "a^@b^@"],
-        ["invalid", [0xff, 0xfe, "A"], "\ufffd\ufffdA"],
+        ["invalid", [0xfe, 0xc0, "A"], "\ufffd\ufffdA"],
+        ["stray 0xFF", [0xff, "A"], "A"], // 0xFF starts a telnet command; alone it goes
+        ["telnet", [0xff, 0xf1, "A", 0xff, 0xff], "A\ufffd"], // NOP, then an escaped 0xFF
         ["overlong NUL", [0xc0, 0x80], "\ufffd\ufffd"],
         ["surrogate", [0xed, 0xa0, 0x80], "\ufffd".repeat(3)],
         ["beyond U+10FFFF", [0xf4, 0x90, 0x80, 0x80], "\ufffd".repeat(4)],

@@ -27,6 +27,7 @@ import { LineClient, WAIT_MS } from "./line_client.ts";
 import { type ServerOptions } from "../lib/server_options.ts";
 import { isDisconnect } from "../lib/errors.ts";
 import { DEFAULT_HIGH_WATER_BYTES } from "../lib/member.ts";
+import { TelnetFilter } from "../lib/telnet.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { parseMemoryMiB } from "../bench/proc.ts";
 import { sleep } from "../lib/deadlines.ts";
@@ -687,22 +688,33 @@ export class Tally {
   /** Whether any byte received was not valid UTF-8. */
   invalidUtf8 = false;
   #utf8 = new TextDecoder("utf-8", { fatal: true });
+  #telnet: TelnetFilter | undefined;
   readonly notices: string[] = [];
   #eof = false;
   #reading: Promise<void>;
   #changes = new Changes();
 
-  /** Reads `conn` with a buffer of `bufferSize` bytes: small for many idle connections. */
-  constructor(readonly conn: Deno.TcpConn, bufferSize = 64 * 1024) {
+  /**
+   * Reads `conn` with a buffer of `bufferSize` bytes: small for many idle connections. With
+   * `telnet`, for a member that sends 0xFF, the server's answers to its telnet commands are
+   * taken out before anything is counted: they are telnet's, not text.
+   */
+  constructor(readonly conn: Deno.TcpConn, bufferSize = 64 * 1024, options: TallyOptions = {}) {
+    if (options.telnet) this.#telnet = new TelnetFilter({ reply: () => {} });
     this.#reading = this.#read(bufferSize);
   }
 
   /** Connects to `port` on 127.0.0.1, sending `id` first when given. */
-  static async connect(port: number, id?: string, bufferSize?: number): Promise<Tally> {
+  static async connect(
+    port: number,
+    id?: string,
+    bufferSize?: number,
+    options?: TallyOptions,
+  ): Promise<Tally> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     conn.setNoDelay(true);
     if (id !== undefined) await writeAll(conn, encoder.encode(`${id}\n`));
-    return new Tally(conn, bufferSize);
+    return new Tally(conn, bufferSize, options);
   }
 
   /** Whether the server closed the connection. */
@@ -750,9 +762,12 @@ export class Tally {
     let notice: Uint8Array[] = [];
     try {
       while (true) {
-        const count = await this.conn.read(buffer);
-        if (count === null) break;
-        const chunk = buffer.subarray(0, count);
+        const read = await this.conn.read(buffer);
+        if (read === null) break;
+        let chunk = buffer.subarray(0, read);
+        if (this.#telnet) chunk = this.#telnet.push(chunk);
+        const count = chunk.length;
+        if (count === 0) continue;
         this.#scan(chunk);
         for (let start = 0; start < count;) {
           if (lineStart) message = chunk[start] === 0x5b;
@@ -803,6 +818,12 @@ export class Tally {
 }
 
 const CONTROLS_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+
+/** Options for {@linkcode Tally}. */
+export interface TallyOptions {
+  /** Take the server's telnet answers out of what is read: for a member that sent 0xFF. */
+  telnet?: boolean;
+}
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];

@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
+import { INTERRUPT_HINT } from "../lib/member_lines.ts";
+import { IAC } from "../lib/telnet.ts";
 import { TCP_TIMER, tcpTimers, until } from "./faults_kit.ts";
 
 for (const flavor of FLAVORS) {
@@ -35,6 +37,31 @@ for (const flavor of FLAVORS) {
     await a.send("x\x1b[2J\x1b]0;title\x07\u009b1m\r\x08y");
     const line = await b.expect(/x\^\[/);
     assert.ok(line.endsWith("x^[[2J^[]0;title^GM-^[1m^M^Hy"), line);
+    await Promise.all([a.close(), b.close()]);
+    await server.shutdown();
+  });
+
+  Deno.test(`${flavor.name}: telnet's Ctrl-C is answered and kept out of the next line`, async () => {
+    // What telnet sends for Ctrl-C: Interrupt Process, then "do timing mark", after which it
+    // shows nothing until the mark is answered.
+    const ctrlC = [IAC, 244, IAC, 253, 6];
+    // How the answer, IAC WILL TIMING-MARK, reads as text: 0xFF 0xFB 0x06.
+    const willTimingMark = "\ufffd\ufffd\u0006";
+    const server = flavor.start();
+    const port = server.addr.port;
+    const a = await flavor.join(port, "a");
+    const b = await flavor.join(port, "b");
+    await flavor.joined(b);
+    await b.sendRaw(new Uint8Array(ctrlC));
+    assert.equal(await b.expect(/does not leave/), willTimingMark + INTERRUPT_HINT);
+    await b.sendRaw(new Uint8Array([...ctrlC, ...new TextEncoder().encode("after ^C\r\n")]));
+    const line = await a.expect(/after \^C$/);
+    assert.ok(/[\]:] ?after \^C$/.test(line), `no telnet bytes in ${JSON.stringify(line)}`);
+    await b.send("/who");
+    await b.expect(/\d+ here/); // by now the second answer has come, before this line
+    const answers = b.lines.join("\n").split(willTimingMark).length - 1;
+    assert.equal(answers, 2, "each Ctrl-C is answered");
+    assert.equal(b.lines.filter((line) => line.includes("does not leave")).length, 1, "hint once");
     await Promise.all([a.close(), b.close()]);
     await server.shutdown();
   });

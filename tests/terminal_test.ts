@@ -13,6 +13,7 @@ import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style
 import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
 import { type Flavor, select, threaded } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
+import { INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { sleep } from "../lib/deadlines.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -471,6 +472,15 @@ function tmuxMissing(): string | undefined {
 
 const tmuxSkip = tmuxMissing();
 if (tmuxSkip) console.log(`terminal_test.ts: the tests in a terminal are skipped: ${tmuxSkip}`);
+
+const telnetSkip = tmuxSkip ?? (() => {
+  const { success } = new Deno.Command("sh", { args: ["-c", "command -v telnet"], stdout: "null" })
+    .outputSync();
+  return success ? undefined : "telnet is not installed";
+})();
+if (telnetSkip && !tmuxSkip) {
+  console.log(`terminal_test.ts: the telnet test is skipped: ${telnetSkip}`);
+}
 
 /** How often the screen is looked at while waiting for it to change, in ms. */
 const POLL_MS = 25;
@@ -1028,6 +1038,34 @@ Deno.test({
     await expectRestoredExit(pane, 1);
     const { rows } = await pane.screen();
     assert.ok(rows.some((row) => row.includes("boom")));
+  },
+});
+
+Deno.test({
+  name: "telnet in a terminal: Ctrl-C is told how to leave, and the chat goes on showing",
+  ignore: telnetSkip !== undefined,
+  async fn() {
+    // telnet sends Ctrl-C as a command and then shows nothing until the server answers it.
+    await using room = await watchedRoom(threaded);
+    const { port, watcher: alice } = room;
+    await using pane = await Pane.start(`telnet 127.0.0.1 ${port}`);
+    await pane.waitFor("telnet to connect", ({ rows }) => rows.includes("Connected to 127.0.0.1."));
+    await pane.type("bob");
+    await pane.press("Enter");
+    await alice.expect("clientbob- enter");
+    await pane.press("C-c");
+    await pane.waitFor("the hint", ({ rows }) => rows.some((row) => row.endsWith(INTERRUPT_HINT)));
+    await alice.send("still here");
+    await pane.waitFor("alice's line", ({ rows }) => rows.includes("[alice]still here"));
+    await pane.type("after");
+    await pane.press("Enter");
+    assert.equal(await alice.expect(/^\[bob\]/), "[bob]after");
+    await pane.type("quit");
+    await pane.press("Enter");
+    await alice.expect("clientbob- exit");
+    await pane.waitFor("telnet to end", ({ rows }) => {
+      return rows.includes("Connection closed by foreign host.");
+    });
   },
 });
 

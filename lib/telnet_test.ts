@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { IAC, TelnetFilter } from "./telnet.ts";
+
+const IP = 244;
+const NOP = 241;
+const SB = 250;
+const SE = 240;
+const WILL = 251;
+const WONT = 252;
+const DO = 253;
+const DONT = 254;
+const TM = 6;
+const TTYPE = 24;
+
+const text = (s: string) => [...new TextEncoder().encode(s)];
+
+/** Pushes `chunks` through one filter; the text, the replies and the interrupts, in order. */
+function run(chunks: number[][]) {
+  const events: string[] = [];
+  const replies: number[] = [];
+  const telnet = new TelnetFilter({
+    reply: (bytes) => {
+      replies.push(...bytes);
+      events.push("reply");
+    },
+    onInterrupt: () => events.push("interrupt"),
+  });
+  const out: number[] = [];
+  for (const chunk of chunks) out.push(...telnet.push(new Uint8Array(chunk)));
+  return { text: new TextDecoder().decode(new Uint8Array(out)), replies, events };
+}
+
+// A telnet session's worth: Ctrl-C, Ctrl-Z, an escaped 0xFF, a refused option, a stray
+// subnegotiation, a no-op, and a 0xFF that is not telnet's.
+const SESSION = [
+  ...text("hello\r\n"),
+  ...[IAC, IP, IAC, DO, TM],
+  ...text("after\r\n"),
+  ...[IAC, 237, IAC, DO, TM], // Suspend (Ctrl-Z)
+  ...[IAC, IAC],
+  ...[IAC, WILL, TTYPE],
+  ...[IAC, SB, TTYPE, 0, ...text("xterm"), IAC, IAC, IAC, SE],
+  ...[IAC, NOP],
+  ...text("a"),
+  ...[IAC, 0x62], // not a command: the 0xFF, never UTF-8, goes, and the "b" stays
+  ...text("안녕\n"),
+];
+const SESSION_TEXT = "hello\r\nafter\r\n\ufffdab안녕\n";
+const SESSION_REPLIES = [IAC, WILL, TM, IAC, WILL, TM, IAC, DONT, TTYPE];
+
+Deno.test("TelnetFilter.push() removes commands and answers them however the reads split", () => {
+  const whole = run([SESSION]);
+  assert.equal(whole.text, SESSION_TEXT);
+  assert.deepEqual(whole.replies, SESSION_REPLIES);
+  assert.deepEqual(whole.events, ["reply", "interrupt"]);
+  const bytes = run(SESSION.map((byte) => [byte]));
+  assert.equal(bytes.text, SESSION_TEXT, "a byte a read");
+  assert.deepEqual(bytes.replies, SESSION_REPLIES, "a byte a read");
+  for (let cut = 1; cut < SESSION.length; cut++) {
+    const split = run([SESSION.slice(0, cut), SESSION.slice(cut)]);
+    assert.equal(split.text, SESSION_TEXT, `cut at ${cut}`);
+    assert.deepEqual(split.replies, SESSION_REPLIES, `cut at ${cut}`);
+  }
+});
+
+Deno.test("TelnetFilter.push() answers after the text before it, and reports Ctrl-C after that", () => {
+  // The answer first: a telnet client drops what comes before it, the hint included.
+  assert.deepEqual(run([[IAC, IP, IAC, DO, TM]]).events, ["reply", "interrupt"]);
+  assert.deepEqual(run([[IAC, IP], [IAC, DO, TM]]).events, ["interrupt", "reply"]);
+  assert.deepEqual(run([[IAC, IP, IAC, IP]]).events, ["interrupt"], "once a read");
+});
+
+Deno.test("TelnetFilter.push() refuses each option once and agrees to every timing mark", () => {
+  const asked = [IAC, DO, 1, IAC, WILL, 3, IAC, DO, 1, IAC, WILL, 3, IAC, DO, TM, IAC, DO, TM];
+  assert.deepEqual(run([asked]).replies, [
+    ...[IAC, WONT, 1, IAC, DONT, 3],
+    ...[IAC, WILL, TM, IAC, WILL, TM],
+  ]);
+  // Off is where every option already is: nothing to answer.
+  assert.deepEqual(run([[IAC, DONT, 1, IAC, WONT, 3]]).events, []);
+});
+
+Deno.test("TelnetFilter.push() returns a chunk without IAC as it is", () => {
+  const telnet = new TelnetFilter({ reply: () => assert.fail("nothing to answer") });
+  const chunk = new Uint8Array(text("plain\n"));
+  assert.equal(telnet.push(chunk), chunk);
+  assert.equal(telnet.push(new Uint8Array()).length, 0);
+});
+
+Deno.test("TelnetFilter.push() gives up on a subnegotiation that never ends", () => {
+  // Nothing is negotiated here, so a client has no subnegotiation to send: past 1024 bytes,
+  // what follows IAC SB is taken for text, lest a stray 0xFF 0xFA swallow the stream.
+  const endless = [IAC, SB, ...new Array(1024).fill(0x78), ...text("kept\n")];
+  assert.equal(run([endless]).text, "kept\n");
+  assert.equal(run(endless.map((byte) => [byte])).text, "kept\n");
+});
