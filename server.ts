@@ -58,6 +58,34 @@ import { hereSummary, whoLines } from "./lib/who.ts";
 /** The commands this server answers, for /help. */
 const COMMANDS = ["who", "me ACTION", "nick NEW", "quit [REASON]", "help"];
 
+/**
+ * What a connection that has not sent its ID is told after {@linkcode ID_PROMPT_MS}: a person
+ * at nc or telnet sees nothing until then. Clients send their ID at once and never see it.
+ *
+ * @example Usage
+ * ```ts
+ * import { ID_PROMPT } from "./server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(ID_PROMPT, /^Server: type your ID/);
+ * ```
+ */
+export const ID_PROMPT = "Server: type your ID (1 to 32 characters, no spaces) and press Enter";
+
+/**
+ * How long a new connection may be silent before it is told what to send, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { ID_PROMPT_MS } from "./server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Longer than any client takes to send its ID, shorter than a person's patience.
+ * assert.equal(ID_PROMPT_MS, 1000);
+ * ```
+ */
+export const ID_PROMPT_MS = 1000;
+
 /** How long a partial line from a newline-less client may sit before it counts, in ms. */
 const DEFAULT_PARTIAL_LINE_MS = 100;
 
@@ -96,6 +124,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
   const handshakes = new Deadlines<Member>(config.handshakeTimeoutMs);
+  const prompts = new Deadlines<Member>(ID_PROMPT_MS);
   /** One options object for every member's lines: thousands of copies would be memory. */
   const lineOptions = memberLinesOptions(room, config);
   /** Each connection's task, which removes itself when it ends (no extra promise per connection). */
@@ -180,8 +209,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
   ): Promise<string | undefined> {
     const timeout = handshakes.wait(member).then(() => "timeout" as const);
+    prompts.wait(member).then(() => member.sendLine(ID_PROMPT));
     const first = await Promise.race([lines.next(), timeout]);
     handshakes.cancel(member);
+    prompts.cancel(member);
     if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
     if (first.done) return undefined;
     if (closing) return SHUTTING_DOWN;
@@ -266,6 +297,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       closing = true;
       presence.close();
       handshakes.clear();
+      prompts.clear();
       listener.close();
       await accepting;
       for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);

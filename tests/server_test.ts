@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startServer, type ThreadedServerOptions } from "../server.ts";
+import { ID_PROMPT, startServer, type ThreadedServerOptions } from "../server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { until } from "./faults_kit.ts";
 import { LineClient } from "./line_client.ts";
@@ -208,6 +208,24 @@ Deno.test("startServer() closes a connection that never sends its ID", async () 
     await silent.close();
     assert.ok(log.some((line) => /^Refused 127\.0\.0\.1:\d+: No ID/.test(line)));
   }, { handshakeTimeoutMs: 50 });
+});
+
+Deno.test("startServer() tells a connection silent for a second what to send, once", async () => {
+  await withServer(async (port) => {
+    // prompt: at nc, a person who does not know to type an ID first; quick: a client, at once.
+    const quick = await LineClient.connect(port);
+    const prompted = await LineClient.connect(port); // its second is up after quick's
+    await quick.send("quick");
+    await quick.expect(/^Server: welcome quick/);
+    assert.equal(await prompted.expect(/^Server: type/), ID_PROMPT);
+    await prompted.send("slow");
+    await prompted.expect(/^Server: welcome slow/);
+    await quick.send("/who"); // a prompt for quick would have come before the answer
+    await quick.expect(/^Server: 2 here/);
+    assert.ok(!quick.lines.includes(ID_PROMPT), "one who sent its ID at once is not prompted");
+    assert.equal(prompted.lines.filter((line) => line === ID_PROMPT).length, 1);
+    await closeAll([quick, prompted]);
+  });
 });
 
 Deno.test("startServer() logs a connection closed as idle before it sent its ID", async () => {
