@@ -113,6 +113,8 @@ export class Member {
   #closed = false;
   #closeReason: string | undefined;
   #closing = false;
+  /** Whether a write failed because the peer is gone: nothing more is written, reading goes on. */
+  #broken = false;
   #ended: PromiseWithResolvers<void> | undefined; // made by closeAfterFlush
   #written = 0;
   #idle: PromiseWithResolvers<void> | undefined;
@@ -447,7 +449,7 @@ export class Member {
     if (!await this.#drainToClose(timeoutMs, reason)) return;
     // A write still pending means the peer stopped reading: the last line cannot reach it, and
     // Deno's closeWrite() would wait for that write, which is forever.
-    if (!this.#closed && !this.#writing) {
+    if (!this.#closed && !this.#writing && !this.#broken) {
       this.#ended = Promise.withResolvers(); // resolved by close(), whenever it comes
       try {
         await this.conn.closeWrite();
@@ -551,9 +553,22 @@ export class Member {
   };
 
   #failed = (error: unknown): void => {
-    this.close();
+    if (!isDisconnect(error)) {
+      this.close();
+      this.#drained();
+      throw error;
+    }
+    // The peer is gone, but what it sent before it went may still wait to be read: a sender
+    // that closes without reading (`ncat --send-only < file`) is answered with a write that
+    // fails long before its lines, held back by the rate limit, are all read. Closing here
+    // would throw them away. So only the writing stops; the reading goes on to the end of
+    // the stream, and whoever reads closes the member there.
+    this.#broken = true;
+    this.#queue = [];
+    this.#tail = undefined;
+    this.#queued = 0;
+    if (this.#backlogged) this.#setBacklogged(false);
     this.#drained();
-    if (!isDisconnect(error)) throw error;
   };
 
   #drained(): void {
@@ -592,9 +607,9 @@ export class Member {
     return true;
   }
 
-  /** Adds `bytes` to the queue; `false` if the member is closed or closing, and drops them. */
+  /** Adds `bytes` to the queue; `false` if the member is closed, closing or broken, and drops them. */
   #enqueue(bytes: Uint8Array): boolean {
-    if (this.#closed || this.#closing) return false;
+    if (this.#closed || this.#closing || this.#broken) return false;
     // Behind a write in flight, bytes may wait long, and the queue counts only their length. A
     // view much smaller than its buffer (a part of the room's batch) would keep all of that
     // alive, and thousands of one-line buffers cost far more than their bytes: such pieces are

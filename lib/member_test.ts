@@ -46,14 +46,41 @@ Deno.test("Member.send() joins what piles up during a write into the next one", 
   assert.equal(fake.writes, 2);
 });
 
-Deno.test("Member.send() closes the member when the peer is gone", async () => {
-  const fake = trickleConn(10, new Deno.errors.BrokenPipe("gone"));
+Deno.test("Member.send() stops writing when the peer is gone, and leaves the connection to its reader", async () => {
+  // What the peer sent before it went may still wait to be read: closing would drop it.
+  for (const error of [new Deno.errors.BrokenPipe("gone"), new Deno.errors.ConnectionReset("")]) {
+    const fake = trickleConn(10, error);
+    const backlog: boolean[] = [];
+    const member = new Member(fake.conn, {
+      name: "bob",
+      highWaterBytes: 4,
+      onBacklog: (_, backlogged) => backlog.push(backlogged),
+    });
+    member.sendLine("hello");
+    await member.flush(1000);
+    assert.equal(member.closed, false, error.name);
+    assert.deepEqual(backlog, [true, false], "it holds no sender back");
+    assert.equal(member.queuedBytes, 0);
+    member.sendLine("dropped");
+    await member.flush(1000);
+    assert.equal(member.queuedBytes, 0);
+    assert.equal(fake.writes, 1, "nothing more is written");
+    await member.closeAfterFlush(1000);
+    assert.equal(member.closed, true);
+  }
+});
+
+Deno.test("Member.send() closes the member, and throws, on a write error that is no disconnect", async () => {
+  const fake = trickleConn(10, new Deno.errors.PermissionDenied("odd"));
   const member = new Member(fake.conn, { name: "bob" });
+  const thrown = Promise.withResolvers<unknown>();
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    thrown.resolve(event.reason);
+  }, { once: true });
   member.sendLine("hello");
-  await member.flush(1000);
+  assert.ok(await thrown.promise instanceof Deno.errors.PermissionDenied);
   assert.equal(member.closed, true);
-  member.sendLine("dropped");
-  assert.equal(member.queuedBytes, 0);
 });
 
 Deno.test("Member backlog crosses the high-water mark and drains below half of it", async () => {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
 import { INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { IAC } from "../lib/telnet.ts";
+import { writeAll } from "../lib/write_all.ts";
 import { TCP_TIMER, tcpTimers, until } from "./faults_kit.ts";
 
 for (const flavor of FLAVORS) {
@@ -63,6 +64,36 @@ for (const flavor of FLAVORS) {
     assert.equal(answers, 2, "each Ctrl-C is answered");
     assert.equal(b.lines.filter((line) => line.includes("does not leave")).length, 1, "hint once");
     await Promise.all([a.close(), b.close()]);
+    await server.shutdown();
+  });
+
+  Deno.test(`${flavor.name}: a sender that closes without reading still has every line read`, async () => {
+    // `ncat --send-only < file`, `cat file > /dev/tcp/…`: the lines, held back by the rate
+    // limit, are still being read when a write to the sender fails (its echo, or another's
+    // line): that failure must not throw them away.
+    const server = flavor.start();
+    const port = server.addr.port;
+    const watcher = await flavor.join(port, "watcher");
+    await flavor.joined(watcher);
+    // A raw connection that never reads, so that its close is a reset.
+    const sender = await Deno.connect({ hostname: "127.0.0.1", port });
+    if (flavor.handshake) await writeAll(sender, new TextEncoder().encode("sender\n"));
+    await watcher.expect(
+      flavor.handshake
+        ? "clientsender- enter"
+        : `Client (127.0.0.1:${sender.localAddr.port}) entered room`,
+    );
+    const count = 500; // five times the rate limit's burst
+    const lines = Array.from({ length: count }, (_, i) => `msg ${i}\n`).join("");
+    await writeAll(sender, new TextEncoder().encode(lines));
+    sender.close();
+    for (let i = 0; i < 2; i++) await watcher.send("a line for the sender, which is gone");
+    await watcher.expectCount(count, undefined, (line) => /msg \d+$/.test(line));
+    const got = watcher.lines.filter((line) => /msg \d+$/.test(line)).map((line) =>
+      line.split("msg ")[1]
+    );
+    assert.deepEqual(got, Array.from({ length: count }, (_, i) => String(i)), "all, in order");
+    await watcher.close();
     await server.shutdown();
   });
 
