@@ -59,8 +59,9 @@ import { hereSummary, whoLines } from "./lib/who.ts";
 const COMMANDS = ["who", "me ACTION", "nick NEW", "quit [REASON]", "help"];
 
 /**
- * What a connection that has not sent its ID is told after {@linkcode ID_PROMPT_MS}: a person
- * at nc or telnet sees nothing until then. Clients send their ID at once and never see it.
+ * What a connection that has not sent its ID is told after {@linkcode ID_PROMPT_MS} of silence,
+ * or for a line that is no ID (an empty one, a command), a few times at most: a person at nc or
+ * telnet sees nothing else until then. Clients send their ID at once and never see it.
  *
  * @example Usage
  * ```ts
@@ -85,6 +86,9 @@ export const ID_PROMPT = "Server: type your ID (1 to 32 characters, no spaces) a
  * ```
  */
 export const ID_PROMPT_MS = 1000;
+
+/** The most times one connection is told what to send before its ID. */
+const MAX_ID_PROMPTS = 3;
 
 /** How long a partial line from a newline-less client may sit before it counts, in ms. */
 const DEFAULT_PARTIAL_LINE_MS = 100;
@@ -208,16 +212,36 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     member: Member,
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
   ): Promise<string | undefined> {
+    let prompted = 0;
+    const prompt = () => {
+      if (prompted++ < MAX_ID_PROMPTS) member.sendLine(ID_PROMPT);
+    };
     const timeout = handshakes.wait(member).then(() => "timeout" as const);
-    prompts.wait(member).then(() => member.sendLine(ID_PROMPT));
-    const first = await Promise.race([lines.next(), timeout]);
-    handshakes.cancel(member);
-    prompts.cancel(member);
+    prompts.wait(member).then(prompt);
+    let first: IteratorResult<string | typeof LINE_TOO_LONG> | "timeout";
+    let id = "";
+    try {
+      while (true) {
+        first = await Promise.race([lines.next(), timeout]);
+        if (first === "timeout" || first.done || first.value === LINE_TOO_LONG) break;
+        id = first.value.trim();
+        // A person at nc may press Enter, or type a command, before saying who they are.
+        const command = parseChatCommand(id);
+        if (command?.name === "quit") {
+          member.close("quit");
+          return undefined;
+        }
+        if (id !== "" && command === undefined) break;
+        prompt();
+      }
+    } finally {
+      handshakes.cancel(member);
+      prompts.cancel(member);
+    }
     if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
     if (first.done) return undefined;
     if (closing) return SHUTTING_DOWN;
     if (first.value === LINE_TOO_LONG) return "ID is too long";
-    const id = first.value.trim();
     const error = idError(id) ??
       (room.add(member, idKey(id)) ? undefined : `ID "${id}" is already in the room`);
     if (error) return error;

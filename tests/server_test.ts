@@ -87,7 +87,6 @@ Deno.test("startServer() refuses duplicate and invalid IDs and leaves the room a
     const cases: [string, RegExp][] = [
       ["alice", /^Error: ID "alice" is already in the room$/],
       ["ALICE", /already in the room/],
-      ["", /^Error: ID must not be empty$/],
       ["x".repeat(33), /too long/],
       ["x".repeat(10_000), /too long/],
       ["bo b", /must not contain spaces/],
@@ -225,6 +224,32 @@ Deno.test("startServer() tells a connection silent for a second what to send, on
     assert.ok(!quick.lines.includes(ID_PROMPT), "one who sent its ID at once is not prompted");
     assert.equal(prompted.lines.filter((line) => line === ID_PROMPT).length, 1);
     await closeAll([quick, prompted]);
+  });
+});
+
+Deno.test("startServer() answers a line that is no ID with the prompt, and lets quit leave", async () => {
+  await withServer(async (port, log) => {
+    const [alice] = await joinAll(port, ["alice"]);
+    // A person at nc: Enter, spaces, a bare CR (telnet), a command, then the ID.
+    const person = await LineClient.connect(port);
+    for (const line of ["", "   ", "\r", "/help"]) await person.send(line);
+    await person.send("bob");
+    await person.expect(/^Server: welcome bob/);
+    assert.equal(person.lines.filter((line) => line === ID_PROMPT).length, 3, "three at most");
+    for (const first of ["quit", "/QUIT bye"]) {
+      const leaver = await LineClient.connect(port);
+      await leaver.send(first);
+      assert.deepEqual(await leaver.expectClose(), []);
+      await leaver.close();
+    }
+    await until(
+      () => log.filter((line) => / before its ID \(quit\)$/.test(line)).length === 2,
+      "the log",
+    );
+    await alice.send("/who");
+    assert.equal(await alice.expect(/^Server: \d+ here/), "Server: 2 here: alice, bob");
+    assert.ok(!alice.lines.some((line) => /quit/i.test(line)), "nobody joined as quit");
+    await closeAll([alice, person]);
   });
 });
 
