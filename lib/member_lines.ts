@@ -43,6 +43,23 @@ export const IDLE = "idle";
  */
 export const INTERRUPT_HINT = "Server: Ctrl-C does not leave the chat here; type quit to leave";
 
+/**
+ * What a telnet user is told on pressing Ctrl-D, which telnet sends as the byte 0x04 (EOT)
+ * where nc would end its input. The EOT is taken off the line it starts. Once a connection.
+ *
+ * @example Usage
+ * ```ts
+ * import { EOF_HINT } from "./member_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(EOF_HINT, /^Server: Ctrl-D does not leave/);
+ * ```
+ */
+export const EOF_HINT = "Server: Ctrl-D does not leave the chat here; type quit to leave";
+
+/** End of transmission: telnet's Ctrl-D. */
+const EOT = 0x04;
+
 /** Options for {@linkcode memberLines}. */
 export interface MemberLinesOptions {
   /** The room whose flow control pauses reading. */
@@ -124,6 +141,7 @@ export async function* memberLines(
   let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
   let lineBased = false;
   let telnet: TelnetFilter | undefined; // made at the first 0xFF, which only telnet sends
+  let eofHinted = false;
   while (!member.closed) {
     const heard = performance.now(); // silence counts only while we listen
     // Read straight from the connection: a helper in between would be one more
@@ -160,10 +178,19 @@ export async function* memberLines(
     const chunk = buffer.subarray(0, count);
     buffer = nextReadBuffer(buffer, count);
     if (telnet === undefined && chunk.includes(IAC)) telnet = telnetFilter(member);
-    const frames = decoder.push(telnet === undefined ? chunk : telnet.push(chunk));
+    const data = telnet === undefined ? chunk : telnet.push(chunk);
+    // telnet sends Ctrl-D at once and alone; the line it starts comes later.
+    if (data[0] === EOT && !eofHinted) {
+      member.sendLine(EOF_HINT);
+      eofHinted = true;
+    }
+    const frames = decoder.push(data);
     // A too-long line may have no newline yet: only a line proves the client sends them.
     lineBased ||= frames.some((frame) => frame !== LINE_TOO_LONG);
-    for (const frame of frames) {
+    for (let frame of frames) {
+      if (typeof frame === "string" && frame.charCodeAt(0) === EOT) {
+        frame = frame.replace(/^\x04+/, "");
+      }
       if (!await admitted(member, room, bucket)) return;
       yield frame;
     }

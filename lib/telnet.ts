@@ -9,7 +9,8 @@
  * bytes (`IAC IP IAC DO TM`, from 0xFF) turn up as `����^F` at the start of its
  * next line. Here every command is taken out of the text; a request to turn an
  * option on is refused (RFC 1143, once per option), the timing mark is agreed
- * to, and Interrupt Process is reported, for the server to say how to leave.
+ * to, Are You There is answered `Server: [Yes]`, and Interrupt Process is reported, for
+ * the server to say how to leave.
  *
  * Text never holds these bytes: 0xFF is not UTF-8. A stream without 0xFF is
  * never touched, so a server builds a filter only for a member that sends one.
@@ -33,6 +34,7 @@ export const IAC = 0xff;
 
 const SE = 240; // end of subnegotiation
 const IP = 244; // Interrupt Process
+const AYT = 246; // Are You There
 const SB = 250; // start of subnegotiation
 const WILL = 251;
 const WONT = 252;
@@ -42,6 +44,8 @@ const DONT = 254;
 const FIRST_COMMAND = 236;
 /** The timing mark option (RFC 860). */
 const TIMING_MARK = 6;
+/** The answer to Are You There: something visible (BSD's telnetd prints `[Yes]`), a server line. */
+const HERE = new TextEncoder().encode("Server: [Yes]\n");
 /**
  * The most bytes skipped in one subnegotiation. Nothing is negotiated here, so a client has
  * none to send; a longer one is taken for bytes that were never telnet's.
@@ -123,6 +127,7 @@ export class TelnetFilter {
     if (this.#state === TEXT && !chunk.includes(IAC)) return chunk;
     const replies: number[] = [];
     let interrupted = false;
+    let asked = false; // Are You There: answered once a read, lest two bytes buy fourteen
     let kept = 0;
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i];
@@ -145,7 +150,9 @@ export class TelnetFilter {
             this.#state = SUBNEGOTIATION;
           } else if (byte === IP) {
             interrupted = true;
-          } // any other command (NOP, AYT, Break, Go Ahead…) asks for nothing
+          } else if (byte === AYT) {
+            asked = true;
+          } // any other command (NOP, Break, Go Ahead…) asks for nothing
           break;
         case OPTION:
           this.#state = TEXT;
@@ -164,6 +171,7 @@ export class TelnetFilter {
           break;
       }
     }
+    if (asked) replies.push(...HERE);
     if (replies.length > 0) this.#reply(new Uint8Array(replies));
     if (interrupted) this.#onInterrupt?.();
     return chunk.subarray(0, kept);

@@ -80,6 +80,12 @@ Deno.test("TelnetFilter.push() refuses each option once and agrees to every timi
   assert.deepEqual(run([[IAC, DONT, 1, IAC, WONT, 3]]).events, []);
 });
 
+Deno.test("TelnetFilter.push() answers Are You There with a visible [Yes]", () => {
+  const ayt = run([[IAC, 246, ...text("hi\n"), IAC, 246]]); // once a read
+  assert.equal(ayt.text, "hi\n");
+  assert.equal(new TextDecoder().decode(new Uint8Array(ayt.replies)), "Server: [Yes]\n");
+});
+
 Deno.test("TelnetFilter.push() returns a chunk without IAC as it is", () => {
   const telnet = new TelnetFilter({ reply: () => assert.fail("nothing to answer") });
   const chunk = new Uint8Array(text("plain\n"));

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
-import { INTERRUPT_HINT } from "../lib/member_lines.ts";
+import { EOF_HINT, INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { IAC } from "../lib/telnet.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { TCP_TIMER, tcpTimers, until } from "./faults_kit.ts";
@@ -42,7 +42,7 @@ for (const flavor of FLAVORS) {
     await server.shutdown();
   });
 
-  Deno.test(`${flavor.name}: telnet's Ctrl-C is answered and kept out of the next line`, async () => {
+  Deno.test(`${flavor.name}: telnet's Ctrl-C and Ctrl-D are answered and kept out of the next line`, async () => {
     // What telnet sends for Ctrl-C: Interrupt Process, then "do timing mark", after which it
     // shows nothing until the mark is answered.
     const ctrlC = [IAC, 244, IAC, 253, 6];
@@ -58,11 +58,17 @@ for (const flavor of FLAVORS) {
     await b.sendRaw(new Uint8Array([...ctrlC, ...new TextEncoder().encode("after ^C\r\n")]));
     const line = await a.expect(/after \^C$/);
     assert.ok(/[\]:] ?after \^C$/.test(line), `no telnet bytes in ${JSON.stringify(line)}`);
+    // Ctrl-D: telnet sends a bare 0x04 at once, and the line typed after it later.
+    await b.sendRaw(new Uint8Array([4]));
+    await b.sendRaw("after ^D\r\n");
+    assert.match(await a.expect(/after \^D$/), /[\]:] ?after \^D$/);
+    // Maybe after the second Ctrl-C's answer, if b had no line since (the select server echoes).
+    assert.ok((await b.expect(/Server: Ctrl-D/)).endsWith(EOF_HINT));
     await b.send("/who");
     await b.expect(/\d+ here/); // by now the second answer has come, before this line
     const answers = b.lines.join("\n").split(willTimingMark).length - 1;
     assert.equal(answers, 2, "each Ctrl-C is answered");
-    assert.equal(b.lines.filter((line) => line.includes("does not leave")).length, 1, "hint once");
+    assert.equal(b.lines.filter((line) => line.includes("Ctrl-C does not")).length, 1, "hint once");
     await Promise.all([a.close(), b.close()]);
     await server.shutdown();
   });

@@ -13,7 +13,7 @@ import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style
 import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
 import { type Flavor, select, threaded } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
-import { INTERRUPT_HINT } from "../lib/member_lines.ts";
+import { EOF_HINT, INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { sleep } from "../lib/deadlines.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -1042,7 +1042,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "telnet in a terminal: Ctrl-C is told how to leave, and the chat goes on showing",
+  name:
+    "telnet in a terminal: Ctrl-C and Ctrl-D are told how to leave, and the chat goes on showing",
   ignore: telnetSkip !== undefined,
   async fn() {
     // telnet sends Ctrl-C as a command and then shows nothing until the server answers it.
@@ -1057,6 +1058,8 @@ Deno.test({
     await pane.waitFor("the hint", ({ rows }) => rows.some((row) => row.endsWith(INTERRUPT_HINT)));
     await alice.send("still here");
     await pane.waitFor("alice's line", ({ rows }) => rows.includes("[alice]still here"));
+    await pane.press("C-d");
+    await pane.waitFor("the Ctrl-D hint", ({ rows }) => rows.some((row) => row.endsWith(EOF_HINT)));
     await pane.type("after");
     await pane.press("Enter");
     assert.equal(await alice.expect(/^\[bob\]/), "[bob]after");
