@@ -203,7 +203,8 @@ function parseEscape(data: string, start: number): EscapeSequence | undefined {
  * | Ctrl-D                                               | `eof` on an empty line, else Delete |
  *
  * Arrows, Home and End are understood in both `ESC [` and `ESC O` forms, and Home and End also as
- * `ESC [ 1 ~`, `ESC [ 7 ~`, `ESC [ 4 ~` and `ESC [ 8 ~`. Other control characters and escape
+ * `ESC [ 1 ~`, `ESC [ 7 ~`, `ESC [ 4 ~` and `ESC [ 8 ~`. Tab inserts a space, as the server would
+ * make of a tab anyway. Other control characters and escape
  * sequences (including modified keys such as `ESC [ 1 ; 5 D`) are ignored, as is Alt+key (ESC
  * followed by a key).
  *
@@ -418,7 +419,7 @@ export class LineEditor {
       const isControl = code < 0x20 || (code >= DELETE && code <= 0x9f);
       if (!isControl) {
         typed += char;
-      } else if (this.#pasting) {
+      } else if (this.#pasting || code === TAB) {
         if (code === CARRIAGE_RETURN || code === LINE_FEED || code === TAB) typed += " ";
       } else {
         insertTyped();

@@ -47,6 +47,12 @@ Deno.test("LineEditor.feed() behaviour with typed text", () => {
   equal(editor.cursor, 3);
 });
 
+Deno.test("LineEditor.feed() behaviour with a typed Tab: a space", () => {
+  const editor = new LineEditor();
+  deepEqual(editor.feed("tab\there"), [CHANGE]);
+  equal(editor.line, "tab here");
+});
+
 Deno.test("LineEditor.feed() behaviour with UTF-8 split at every byte boundary", () => {
   const text = "a한글👍🏽é👩‍💻🇰🇷b";
   const bytes = encoder.encode(text);
@@ -283,7 +289,6 @@ Deno.test("LineEditor.feed() behaviour ignoring other input", () => {
   const ignored = [
     "\x00",
     "\x07",
-    "\t",
     "\x0e",
     "\x10",
     "\x1a",
