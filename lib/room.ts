@@ -147,6 +147,8 @@ export interface RoomOptions {
  */
 export class Room {
   #members = new Map<string, Member>();
+  /** The members, by object: the room's flow control is for them, not for who is yet to join. */
+  #in = new WeakSet<Member>();
   #batch = new Uint8Array(INITIAL_BATCH_BYTES);
   #length = 0;
   /** Per member, the [start, end) ranges of the batch it sent itself and must not get back. */
@@ -240,11 +242,13 @@ export class Room {
     if (this.#members.has(key)) return false;
     this.flush(); // the lines gathered so far were said before it came
     this.#members.set(key, member);
+    this.#in.add(member);
     const slowKey = this.#slowKey?.(member);
     const debt = slowKey === undefined ? undefined : this.#debts.get(slowKey);
     if (debt !== undefined) {
       this.#stalls.set(member, { waitedMs: debt.waitedMs, since: debt.since, evict: undefined });
     }
+    if (member.backlogged) this.onBacklog(member, true); // with what it was sent before
     return true;
   }
 
@@ -274,6 +278,7 @@ export class Room {
     if (this.#members.get(key) !== member) return false;
     this.flush(); // the lines gathered so far were said while it was here
     this.#members.delete(key);
+    this.#in.delete(member);
     this.#servedLast.delete(member);
     this.onBacklog(member, false);
     this.#forget(member);
@@ -557,7 +562,8 @@ export class Room {
 
   /**
    * Pass this as a member's `onBacklog` option, so the room sees the member's
-   * queue cross its marks.
+   * queue cross its marks. Only members in the room hold it back: one that has
+   * yet to join does not, and {@linkcode Room.add} takes in a backlog it brings.
    *
    * @example Usage
    * ```ts
@@ -579,7 +585,9 @@ export class Room {
    */
   readonly onBacklog = (member: Member, backlogged: boolean): void => {
     if (backlogged && !member.closed) {
-      if (this.#backlogged.has(member)) return;
+      // One yet to join (telnet's answers pile up before an ID) is not the room's to wait for,
+      // nor to remember as slow: it would stay in #stalls for good. add() takes it in.
+      if (this.#backlogged.has(member) || !this.#in.has(member)) return;
       this.#backlogged.add(member);
       const now = performance.now();
       const owed = owedMs(this.#stalls.get(member), now);

@@ -147,6 +147,27 @@ Deno.test("Room.onBacklog() evicts a member that holds the room in short spells,
   assert.equal(room.flowing, true);
 });
 
+Deno.test("Room.onBacklog() is not held by one yet to join; add() takes in the backlog it brings", () => {
+  // The threaded server's connection before its ID: telnet's answers can pile up in its queue.
+  // Held by it, the room paused, and its stall was remembered for good (a leak per connection).
+  const room = new Room({ slowTimeoutMs: 60_000 });
+  const never = new Promise<number>(() => {}); // a peer that reads nothing
+  const newcomer = new Member(fakeConn(() => never), {
+    name: "",
+    highWaterBytes: 4,
+    onBacklog: room.onBacklog,
+  });
+  newcomer.sendLine("answers");
+  assert.equal(newcomer.backlogged, true);
+  assert.equal(room.flowing, true, "not in the room: not waited for");
+  newcomer.name = "bob";
+  room.add(newcomer);
+  assert.equal(room.flowing, false, "in the room: waited for, and timed");
+  room.delete(newcomer);
+  assert.equal(room.flowing, true);
+  newcomer.close();
+});
+
 Deno.test("Room.onBacklog() forgives a member backlogged less than a fifth of the time", async () => {
   const evicted: string[] = [];
   const room = new Room({ slowTimeoutMs: 200, onEvict: (one) => evicted.push(one.name) });
