@@ -143,6 +143,12 @@ export async function* memberLines(
   let telnet: TelnetFilter | undefined; // made at the first 0xFF, which only telnet sends
   let eofHinted = false;
   while (!member.closed) {
+    // What the member is sent may pile up with no line of its own to wait on (telnet's answers,
+    // before it has even joined a room): while it is backlogged, nothing more is read.
+    if (member.backlogged) {
+      await member.whenWritable();
+      continue;
+    }
     const heard = performance.now(); // silence counts only while we listen
     // Read straight from the connection: a helper in between would be one more
     // pending frame and promise chain per quiet member.

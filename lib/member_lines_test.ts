@@ -33,6 +33,40 @@ Deno.test("memberLines() serves every member from one shared, frozen options obj
   assert.deepEqual(second, ["hello 1", "world 1", long]);
 });
 
+Deno.test("memberLines() reads nothing more while its member is backlogged", async () => {
+  // telnet's answers pile up with no line to wait on: a peer that asks and never reads must not
+  // make the queue grow without end, in a room or before it has joined one.
+  const reads: PromiseWithResolvers<Uint8Array | null>[] = [];
+  const written = Promise.withResolvers<number>();
+  const conn = {
+    ...fakeConn(() => written.promise), // the peer reads nothing until written resolves
+    read(buffer: Uint8Array) {
+      const read = Promise.withResolvers<Uint8Array | null>();
+      reads.push(read);
+      return read.promise.then((bytes) => bytes && (buffer.set(bytes), bytes.length));
+    },
+  } as unknown as Deno.TcpConn;
+  const member = new Member(conn, { name: "bob", highWaterBytes: 150 });
+  const next = memberLines(member, { room: new Room() }).next();
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 0)); // the reader's microtasks
+  const doTimingMark = new Uint8Array(99).map((_, i) => [0xff, 253, 6][i % 3]); // 99 bytes back
+  await turn();
+  reads[0].resolve(doTimingMark);
+  await turn();
+  assert.equal(reads.length, 2, "99 bytes queued, under the mark: it reads on");
+  reads[1].resolve(doTimingMark);
+  await turn();
+  assert.equal(member.backlogged, true);
+  assert.equal(reads.length, 2, "198 bytes queued, over the mark: it reads no more");
+  written.resolve(99); // the peer reads: the queue drains
+  await turn();
+  assert.equal(member.backlogged, false);
+  assert.equal(reads.length, 3, "and it reads again");
+  member.close();
+  reads[2].resolve(null);
+  assert.equal((await next).done, true);
+});
+
 Deno.test("memberLinesOptions() takes the reader's options from a server's, and freezes them", () => {
   const room = new Room();
   // A server's options carry much else, like its log: only the reader's are taken.
