@@ -216,32 +216,34 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     const prompt = () => {
       if (prompted++ < MAX_ID_PROMPTS) member.sendLine(ID_PROMPT);
     };
-    const timeout = handshakes.wait(member).then(() => "timeout" as const);
-    prompts.wait(member).then(prompt);
-    let first: IteratorResult<string | typeof LINE_TOO_LONG> | "timeout";
-    let id = "";
-    try {
+    /** The first line that may be an ID: a person at nc may press Enter, or type a command, first. */
+    const firstId = async () => {
       while (true) {
-        first = await Promise.race([lines.next(), timeout]);
-        if (first === "timeout" || first.done || first.value === LINE_TOO_LONG) break;
-        id = first.value.trim();
-        // A person at nc may press Enter, or type a command, before saying who they are.
-        const command = parseChatCommand(id);
-        if (command?.name === "quit") {
-          member.close("quit");
-          return undefined;
-        }
-        if (id !== "" && command === undefined) break;
+        const next = await lines.next();
+        if (next.done || next.value === LINE_TOO_LONG) return next;
+        const command = parseChatCommand(next.value.trim());
+        if (command?.name === "quit") return "quit";
+        if (next.value.trim() !== "" && command === undefined) return next;
         prompt();
       }
-    } finally {
+    };
+    const timeout = handshakes.wait(member).then(() => "timeout" as const);
+    prompts.wait(member).then(prompt);
+    // One race, whatever the number of lines before the ID: a race per line would leave a
+    // reaction on the timeout for each, held until it fires.
+    const first = await Promise.race([firstId(), timeout]).finally(() => {
       handshakes.cancel(member);
       prompts.cancel(member);
+    });
+    if (first === "quit") {
+      member.close("quit");
+      return undefined;
     }
     if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
     if (first.done) return undefined;
     if (closing) return SHUTTING_DOWN;
     if (first.value === LINE_TOO_LONG) return "ID is too long";
+    const id = first.value.trim();
     const error = idError(id) ??
       (room.add(member, idKey(id)) ? undefined : `ID "${id}" is already in the room`);
     if (error) return error;
