@@ -221,9 +221,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       while (true) {
         const next = await lines.next();
         if (next.done || next.value === LINE_TOO_LONG) return next;
-        const command = parseChatCommand(next.value.trim());
+        const text = next.value.trim();
+        const command = parseChatCommand(text);
         if (command?.name === "quit") return "quit";
-        if (next.value.trim() !== "" && command === undefined) return next;
+        if (text !== "" && command === undefined) return next;
         prompt();
       }
     };
