@@ -41,8 +41,7 @@ import { encodeLine } from "./lib/member.ts";
 import { idError } from "./lib/member_id.ts";
 import { sanitize } from "./lib/sanitize.ts";
 import { StopSignals } from "./lib/signals.ts";
-import { interruptKey, lineInput, type LineReader } from "./lib/terminal_input.ts";
-import { readAhead } from "./lib/read_ahead.ts";
+import { type LineReader, typedInput } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
@@ -188,11 +187,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     let receiving = receive();
     /** The task that sends what you type. */
     const typing = (async (): Promise<Outcome> => {
-      for await (
-        const typed of terminal
-          ? readAhead(terminal.input(), { handle: interruptKey(stop) })
-          : lineInput(options.input ?? Deno.stdin)
-      ) {
+      const keys = terminal?.input();
+      for await (const typed of typedInput({ keys, reader: options.input ?? Deno.stdin, stop })) {
         if (leaving || typed.type === "eof") break;
         if (typed.type === "interrupt") continue; // handled the moment it was read
         // As the server reads it: the report's own `[ID]` prefix first is not part of it.

@@ -29,8 +29,7 @@ import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
 import { StopSignals } from "./lib/signals.ts";
-import { interruptKey, lineInput, type LineReader } from "./lib/terminal_input.ts";
-import { readAhead } from "./lib/read_ahead.ts";
+import { type LineReader, typedInput } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
@@ -192,10 +191,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
 
   /** What is typed: lines passed on no faster than the server takes them, Ctrl-C at once. */
   async function* typed(): AsyncGenerator<ClientEvent> {
-    const keys = terminal
-      ? readAhead(terminal.input(), { handle: interruptKey(stop) })
-      : lineInput(input);
-    for await (const action of keys) {
+    for await (const action of typedInput({ keys: terminal?.input(), reader: input, stop })) {
       switch (action.type) {
         case "line":
           await server.whenWritable();

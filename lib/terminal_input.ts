@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readAhead } from "./read_ahead.ts";
 import { textLines } from "./text_lines.ts";
 
 /**
@@ -79,33 +80,49 @@ export async function* lineInput(reader: LineReader): AsyncGenerator<TypedInput,
   yield { type: "eof" };
 }
 
+/** Options for {@linkcode typedInput}. */
+export interface TypedInputOptions {
+  /** A raw-mode terminal's keys (`TerminalUi.input()`), when stdin is a terminal. */
+  keys?: AsyncIterable<TypedInput>;
+  /** Where lines are read from otherwise: a pipe, or a terminal left in line mode. */
+  reader: LineReader;
+  /** What takes Ctrl-C, a key in raw mode, as the SIGINT it stands for: the client's `StopSignals`. */
+  stop: { deliver(signal: Deno.Signal): void };
+}
+
 /**
- * A `handle` for `readAhead()` over a raw-mode terminal's input: Ctrl-C, which
- * comes as a key there, goes to `stop` as the SIGINT it stands for the moment
- * it is read, even while the client waits to send an earlier line; the rest
- * is passed on.
+ * What a client's user types, from the terminal's keys when there are any, else
+ * from the lines of `reader`. The keys are read ahead: Ctrl-C goes to `stop` the
+ * moment it is pressed, even while the client waits to send an earlier line, and
+ * is not passed on.
  *
  * @example Usage
  * ```ts
- * import { interruptKey } from "./terminal_input.ts";
+ * import { typedInput, type TypedInput } from "./terminal_input.ts";
  * import assert from "node:assert/strict";
  *
+ * async function* keys(): AsyncGenerator<TypedInput> {
+ *   yield { type: "interrupt" };
+ *   yield { type: "line", line: "hi" };
+ * }
  * const delivered: Deno.Signal[] = [];
- * const handle = interruptKey({ deliver: (signal) => delivered.push(signal) });
- * assert.equal(handle({ type: "interrupt" }), true);
- * assert.equal(handle({ type: "line", line: "hi" }), false);
+ * const stop = { deliver: (signal: Deno.Signal) => delivered.push(signal) };
+ * const typed = await Array.fromAsync(typedInput({ keys: keys(), reader: Deno.stdin, stop }));
+ * assert.deepEqual(typed, [{ type: "line", line: "hi" }]);
  * assert.deepEqual(delivered, ["SIGINT"]);
  * ```
  *
- * @param stop What takes the signal: the client's `StopSignals`.
- * @returns Whether an input was handled (Ctrl-C) rather than passed on.
+ * @param options Where the input comes from, and who takes Ctrl-C.
+ * @returns The lines typed, then `eof`.
  */
-export function interruptKey(
-  stop: { deliver(signal: Deno.Signal): void },
-): (typed: TypedInput) => boolean {
-  return (typed) => {
-    if (typed.type !== "interrupt") return false;
-    stop.deliver("SIGINT"); // a second one, while leaving, exits at once
-    return true;
-  };
+export function typedInput(options: TypedInputOptions): AsyncIterable<TypedInput> {
+  const { keys, reader, stop } = options;
+  if (keys === undefined) return lineInput(reader);
+  return readAhead(keys, {
+    handle: (typed) => {
+      if (typed.type !== "interrupt") return false;
+      stop.deliver("SIGINT"); // a second one, while leaving, exits at once
+      return true;
+    },
+  });
 }

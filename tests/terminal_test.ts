@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { runClient } from "../client.ts";
 import { runSelectClient } from "../select_client.ts";
-import { lineInput } from "../lib/terminal_input.ts";
+import { lineInput, type TypedInput, typedInput } from "../lib/terminal_input.ts";
 import { displayStyle, formatReceived, PLAIN_STYLE } from "../lib/terminal_style.ts";
 import { isInteractive, type TerminalSize, TerminalUi } from "../lib/terminal_ui.ts";
 import { type Flavor, select, threaded } from "./flavors.ts";
@@ -304,6 +304,35 @@ Deno.test("lineInput() yields each line, the last even without a newline, then e
     { type: "line", line: "three" },
     { type: "eof" },
   ]);
+});
+
+Deno.test("typedInput() reads the lines without keys, and takes Ctrl-C out of the keys", async () => {
+  const delivered: Deno.Signal[] = [];
+  const stop = { deliver: (signal: Deno.Signal) => delivered.push(signal) };
+  const bytes = encoder.encode("piped\n");
+  let piped = false;
+  const reader = {
+    read(p: Uint8Array): Promise<number | null> {
+      if (piped) return Promise.resolve(null);
+      piped = true;
+      p.set(bytes);
+      return Promise.resolve(bytes.length);
+    },
+  };
+  assert.deepEqual(await Array.fromAsync(typedInput({ reader, stop })), [
+    { type: "line", line: "piped" },
+    { type: "eof" },
+  ]);
+  async function* keys(): AsyncGenerator<TypedInput> {
+    yield { type: "line", line: "typed" };
+    yield { type: "interrupt" };
+    yield { type: "eof" };
+  }
+  assert.deepEqual(await Array.fromAsync(typedInput({ keys: keys(), reader, stop })), [
+    { type: "line", line: "typed" },
+    { type: "eof" },
+  ]);
+  assert.deepEqual(delivered, ["SIGINT"]);
 });
 
 // --- Servers to talk to -----------------------------------------------------
