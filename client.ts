@@ -49,7 +49,7 @@ import {
   PLAIN_STYLE,
 } from "./lib/terminal_style.ts";
 import { type TerminalUi } from "./lib/terminal_ui.ts";
-import { textLines } from "./lib/text_lines.ts";
+import { INPUT_LINE_TOO_LONG, SERVER_LINE_TOO_LONG, textLines } from "./lib/text_lines.ts";
 import { SerialWriter } from "./lib/write_all.ts";
 
 /** The pause before the first attempt to reconnect, in ms; it doubles after each failure. */
@@ -172,7 +172,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
 
     /** The task that prints what the server sends, until it closes. */
     const receive = async (): Promise<Outcome> => {
-      for await (const line of textLines(conn)) {
+      for await (const line of textLines(conn, { onTooLong: () => print(SERVER_LINE_TOO_LONG) })) {
         show(line);
         if (WELCOME.test(line)) {
           joined = welcomed = true;
@@ -187,8 +187,13 @@ export async function runClient(options: ClientOptions): Promise<number> {
     let receiving = receive();
     /** The task that sends what you type. */
     const typing = (async (): Promise<Outcome> => {
-      const keys = terminal?.input();
-      for await (const typed of typedInput({ keys, reader: options.input ?? Deno.stdin, stop })) {
+      const input = typedInput({
+        keys: terminal?.input(),
+        reader: options.input ?? Deno.stdin,
+        stop,
+        onTooLong: () => print(INPUT_LINE_TOO_LONG),
+      });
+      for await (const typed of input) {
         if (leaving || typed.type === "eof") break;
         if (typed.type === "interrupt") continue; // handled the moment it was read
         // As the server reads it: the report's own `[ID]` prefix first is not part of it.

@@ -37,7 +37,7 @@ import {
   PLAIN_STYLE,
 } from "./lib/terminal_style.ts";
 import { type TerminalUi } from "./lib/terminal_ui.ts";
-import { textLines } from "./lib/text_lines.ts";
+import { INPUT_LINE_TOO_LONG, SERVER_LINE_TOO_LONG, textLines } from "./lib/text_lines.ts";
 import { writeAllSync } from "./lib/write_all.ts";
 
 /**
@@ -191,7 +191,10 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
 
   /** What is typed: lines passed on no faster than the server takes them, Ctrl-C at once. */
   async function* typed(): AsyncGenerator<ClientEvent> {
-    for await (const action of typedInput({ keys: terminal?.input(), reader: input, stop })) {
+    const onTooLong = () => print(INPUT_LINE_TOO_LONG);
+    for await (
+      const action of typedInput({ keys: terminal?.input(), reader: input, stop, onTooLong })
+    ) {
       switch (action.type) {
         case "line":
           await server.whenWritable();
@@ -204,7 +207,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
     }
   }
   async function* received(): AsyncGenerator<ClientEvent> {
-    for await (const line of textLines(conn)) yield { type: "received", line };
+    const onTooLong = () => print(SERVER_LINE_TOO_LONG);
+    for await (const line of textLines(conn, { onTooLong })) yield { type: "received", line };
     yield { type: "disconnected" };
   }
 

@@ -73,10 +73,14 @@ export interface LineReader {
  * ```
  *
  * @param reader Where the lines come from.
+ * @param onTooLong Called for each line skipped for being over 64 KiB.
  * @returns The lines, then `eof`.
  */
-export async function* lineInput(reader: LineReader): AsyncGenerator<TypedInput, void, void> {
-  for await (const line of textLines(reader)) yield { type: "line", line };
+export async function* lineInput(
+  reader: LineReader,
+  onTooLong?: () => void,
+): AsyncGenerator<TypedInput, void, void> {
+  for await (const line of textLines(reader, { onTooLong })) yield { type: "line", line };
   yield { type: "eof" };
 }
 
@@ -88,6 +92,8 @@ export interface TypedInputOptions {
   reader: LineReader;
   /** What takes Ctrl-C, a key in raw mode, as the SIGINT it stands for: the client's `StopSignals`. */
   stop: { deliver(signal: Deno.Signal): void };
+  /** Called for each line of `reader` skipped for being over 64 KiB. */
+  onTooLong?: () => void;
 }
 
 /**
@@ -116,8 +122,8 @@ export interface TypedInputOptions {
  * @returns The lines typed, then `eof`.
  */
 export function typedInput(options: TypedInputOptions): AsyncIterable<TypedInput> {
-  const { keys, reader, stop } = options;
-  if (keys === undefined) return lineInput(reader);
+  const { keys, reader, stop, onTooLong } = options;
+  if (keys === undefined) return lineInput(reader, onTooLong);
   return readAhead(keys, {
     handle: (typed) => {
       if (typed.type !== "interrupt") return false;

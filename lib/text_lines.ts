@@ -8,30 +8,80 @@
 import { readChunks } from "./conn_reader.ts";
 import { LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 
-/** The longest line the clients accept from stdin or the server, in bytes. */
-const CLIENT_MAX_LINE_BYTES = 64 * 1024;
+/**
+ * The longest line the clients accept from stdin or the server, in bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { CLIENT_MAX_LINE_BYTES } from "./text_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(CLIENT_MAX_LINE_BYTES, 65536);
+ * ```
+ */
+export const CLIENT_MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * What a client prints for a line from the server it skipped for being too long.
+ *
+ * @example Usage
+ * ```ts
+ * import { SERVER_LINE_TOO_LONG } from "./text_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(SERVER_LINE_TOO_LONG, /^Not shown: /);
+ * ```
+ */
+export const SERVER_LINE_TOO_LONG =
+  `Not shown: a line from the server over ${CLIENT_MAX_LINE_BYTES} bytes`;
+
+/**
+ * What a client prints for a line of its input it skipped for being too long.
+ *
+ * @example Usage
+ * ```ts
+ * import { INPUT_LINE_TOO_LONG } from "./text_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(INPUT_LINE_TOO_LONG, /^Not sent: /);
+ * ```
+ */
+export const INPUT_LINE_TOO_LONG = `Not sent: a line over ${CLIENT_MAX_LINE_BYTES} bytes`;
+
+/** Options for {@linkcode textLines}. */
+export interface TextLinesOptions {
+  /** The longest line kept, in bytes. Defaults to {@linkcode CLIENT_MAX_LINE_BYTES}. */
+  maxLineBytes?: number;
+  /** Called for each line skipped for being longer, so that the user can be told. */
+  onTooLong?: () => void;
+}
 
 /**
  * Yields the lines read from `reader`, the last one even without a newline,
- * until end of stream or disconnect. An over-long line is skipped.
+ * until end of stream or disconnect. An over-long line is skipped, and
+ * `onTooLong` told.
  *
  * @example Usage
  * ```ts ignore
  * import { textLines } from "./text_lines.ts";
  *
- * for await (const line of textLines(Deno.stdin)) console.log(line.length);
+ * const onTooLong = () => console.error("Skipped a line over 64 KiB");
+ * for await (const line of textLines(Deno.stdin, { onTooLong })) console.log(line.length);
  * ```
  */
 export async function* textLines(
   reader: { read(p: Uint8Array): Promise<number | null> },
-  maxLineBytes: number = CLIENT_MAX_LINE_BYTES,
+  options: TextLinesOptions = {},
 ): AsyncGenerator<string, void, void> {
+  const { maxLineBytes = CLIENT_MAX_LINE_BYTES, onTooLong } = options;
   const decoder = new LineDecoder({ maxLineBytes });
   for await (const chunk of readChunks(reader)) {
     for (const frame of decoder.push(chunk)) {
       if (frame !== LINE_TOO_LONG) yield frame;
+      else onTooLong?.();
     }
   }
   const last = decoder.flush();
-  if (last !== undefined && last !== LINE_TOO_LONG) yield last;
+  if (last === LINE_TOO_LONG) onTooLong?.();
+  else if (last !== undefined) yield last;
 }

@@ -10,6 +10,11 @@ import { Script } from "./script.ts";
 import { UNCONFIRMED_LEAVE } from "../lib/leaving.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { within } from "../lib/deadlines.ts";
+import {
+  CLIENT_MAX_LINE_BYTES,
+  INPUT_LINE_TOO_LONG,
+  SERVER_LINE_TOO_LONG,
+} from "../lib/text_lines.ts";
 
 const encoder = new TextEncoder();
 /** What the threaded server says first to a member it let in. */
@@ -435,6 +440,29 @@ Deno.test("client.ts and select_client.ts exit 1 when refused, however early the
     assert.ok(stdout.includes("Error: Server is full: 1 of 1 places are taken"), stdout.join("\n"));
     await watcher.close();
   }, { maxClients: 1 });
+});
+
+Deno.test("client.ts and select_client.ts say which line over 64 KiB they skipped, each way", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String(listener.addr.port);
+  const tooLong = "x".repeat(CLIENT_MAX_LINE_BYTES + 1);
+  for (const [script, args] of [["client.ts", ["bob"]], ["select_client.ts", []]] as const) {
+    const client = Script.start(script, ["127.0.0.1", port, ...args]);
+    const conn = await acceptWithin(listener);
+    // Split across writes, so that the client's reads end inside the long line.
+    await writeAll(conn, encoder.encode(tooLong.slice(0, 1000)));
+    await writeAll(conn, encoder.encode(tooLong.slice(1000) + "\nafter\n"));
+    await client.expect(SERVER_LINE_TOO_LONG);
+    await client.expect("after");
+    await client.write(tooLong + "\nsent\n");
+    await client.expect(INPUT_LINE_TOO_LONG);
+    await client.closeStdin();
+    const received = await readToEnd(conn);
+    assert.match(received, /^(bob\n)?sent\n/, `${script}: ${JSON.stringify(received)}`);
+    assert.ok(!received.includes("xxx"), `${script} sent the long line`);
+    conn.close();
+    await client.exitOnItsOwn();
+  }
 });
 
 Deno.test("client.ts and server.ts answer bad arguments with usage and status 2", async () => {
