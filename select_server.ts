@@ -30,6 +30,8 @@ import { addressKey, Admission } from "./lib/admission.ts";
 import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
+  logFault,
+  SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
   SHUTTING_DOWN,
@@ -151,14 +153,17 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
 
   /** Closes that wait for a member's last lines, off the loop; shutdown waits for these. */
   const closing = new Set<Promise<void>>();
-  function closeOffLoop(closed: Promise<void>): void {
-    const done = closed.then(() => {
-      closing.delete(done);
-    });
+  function closeOffLoop(member: Member, closed: Promise<void>): void {
+    const done = closed
+      .catch((error) => {
+        logFault(log, member.address, error);
+        member.close(SERVER_ERROR);
+      })
+      .finally(() => closing.delete(done));
     closing.add(done);
   }
   function closeGracefully(member: Member, reason?: string): void {
-    closeOffLoop(member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason));
+    closeOffLoop(member, member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason));
   }
   function refuse(member: Member, refusal: string): void {
     log(`Refused (${pair(member)}): ${refusal}`);
@@ -170,91 +175,99 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
 
   async function loop(): Promise<void> {
     for await (const event of events) {
-      switch (event.type) {
-        case "accepted": {
-          const member = new Member(event.conn, {
-            name: "",
-            highWaterBytes: config.highWaterBytes,
-            onBacklog: room.onBacklog,
-          });
-          member.name = member.address; // ip:port, [ip]:port for IPv6
-          const refusal = stopping
-            ? SHUTTING_DOWN
-            : admission.admit(event.conn.remoteAddr.hostname);
-          if (refusal) {
-            refuse(member, refusal);
+      try {
+        switch (event.type) {
+          case "accepted": {
+            const member = new Member(event.conn, {
+              name: "",
+              highWaterBytes: config.highWaterBytes,
+              onBacklog: room.onBacklog,
+            });
+            member.name = member.address; // ip:port, [ip]:port for IPv6
+            const refusal = stopping
+              ? SHUTTING_DOWN
+              : admission.admit(event.conn.remoteAddr.hostname);
+            if (refusal) {
+              refuse(member, refusal);
+              break;
+            }
+            if (!room.add(member)) {
+              // Its address is still a member's: a connection whose end the loop has not read
+              // yet (its reads wait on the room or the rate limit). The port is free again, so
+              // that one is gone, but until its end is read the name is taken.
+              admission.release(event.conn.remoteAddr.hostname);
+              refuse(
+                member,
+                `Address ${member.name} is still in the room: its last connection has not closed yet`,
+              );
+              break;
+            }
+            events.add(pump(member));
+            log(`Client (${pair(member)}) connected`);
+            const entered = `Client (${member.name}) entered room`;
+            // In a big room the others get a summary; the newcomer still learns its name.
+            if (!presence.joined(member.name, entered)) room.sendLineTo(member, entered);
             break;
           }
-          if (!room.add(member)) {
-            // Its address is still a member's: a connection whose end the loop has not read
-            // yet (its reads wait on the room or the rate limit). The port is free again, so
-            // that one is gone, but until its end is read the name is taken.
-            admission.release(event.conn.remoteAddr.hostname);
-            refuse(
-              member,
-              `Address ${member.name} is still in the room: its last connection has not closed yet`,
-            );
+          case "line": {
+            const { member, line } = event;
+            if (quitting.has(member)) break;
+            if (line === LINE_TOO_LONG) {
+              room.sendLineTo(
+                member,
+                `Error: line too long, the limit is ${config.maxLineBytes} bytes`,
+              );
+              break;
+            }
+            const text = sanitize(line);
+            const command = parseChatCommand(text);
+            if (command === undefined) {
+              const message = `[${member.name}] : ${messageText(text)}`;
+              // The room before the console, as in server.ts: the write goes out first.
+              room.echoLine(message, member);
+              log(message);
+            } else if (command.name === "quit") {
+              // It still gets what it was sent: its own copy of a line just before, which in a
+              // big room waits in the room's batch, and in a small one a millisecond.
+              quitting.add(member);
+              room.flush();
+              closeGracefully(member, quitReason(command.argument));
+            } else {
+              answer(member, command);
+            }
             break;
           }
-          events.add(pump(member));
-          log(`Client (${pair(member)}) connected`);
-          const entered = `Client (${member.name}) entered room`;
-          // In a big room the others get a summary; the newcomer still learns its name.
-          if (!presence.joined(member.name, entered)) room.sendLineTo(member, entered);
-          break;
-        }
-        case "line": {
-          const { member, line } = event;
-          if (quitting.has(member)) break;
-          if (line === LINE_TOO_LONG) {
-            room.sendLineTo(
-              member,
-              `Error: line too long, the limit is ${config.maxLineBytes} bytes`,
-            );
+          case "closed": {
+            const { member } = event;
+            room.delete(member);
+            // A peer may close its side right after its last line and still read: its own copy
+            // of that line (sent a millisecond later) and the rest of its queue go out first.
+            closeOffLoop(member, member.closeWhenFlushed(FLUSH_ON_CLOSE_MS));
+            admission.release(member.conn.remoteAddr.hostname);
+            const reason = member.closeReason ? ` (${member.closeReason})` : "";
+            log(`Client (${pair(member)}) disconnected.${reason}`);
+            if (!stopping) {
+              presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);
+            }
             break;
           }
-          const text = sanitize(line);
-          const command = parseChatCommand(text);
-          if (command === undefined) {
-            const message = `[${member.name}] : ${messageText(text)}`;
-            // The room before the console, as in server.ts: the write goes out first.
-            room.echoLine(message, member);
-            log(message);
-          } else if (command.name === "quit") {
-            // It still gets what it was sent: its own copy of a line just before, which in a
-            // big room waits in the room's batch, and in a small one a millisecond.
-            quitting.add(member);
-            room.flush();
-            closeGracefully(member, quitReason(command.argument));
-          } else {
-            answer(member, command);
+          case "stop": {
+            stopping = true;
+            presence.close();
+            listener.close();
+            for (const member of room) {
+              room.sendLineTo(member, SHUTDOWN_NOTICE);
+              closeGracefully(member, "server shutdown");
+            }
+            break;
           }
-          break;
         }
-        case "closed": {
-          const { member } = event;
-          room.delete(member);
-          // A peer may close its side right after its last line and still read: its own copy
-          // of that line (sent a millisecond later) and the rest of its queue go out first.
-          closeOffLoop(member.closeWhenFlushed(FLUSH_ON_CLOSE_MS));
-          admission.release(member.conn.remoteAddr.hostname);
-          const reason = member.closeReason ? ` (${member.closeReason})` : "";
-          log(`Client (${pair(member)}) disconnected.${reason}`);
-          if (!stopping) {
-            presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);
-          }
-          break;
-        }
-        case "stop": {
-          stopping = true;
-          presence.close();
-          listener.close();
-          for (const member of room) {
-            room.sendLineTo(member, SHUTDOWN_NOTICE);
-            closeGracefully(member, "server shutdown");
-          }
-          break;
-        }
+      } catch (error) {
+        // An error no one expected, on a member's line: it costs that member alone. Its reads
+        // end with the close, and its "closed" event tells the room. Elsewhere, it ends the loop.
+        if (event.type !== "line") throw error;
+        logFault(log, event.member.address, error);
+        event.member.close(SERVER_ERROR);
       }
     }
   }

@@ -19,6 +19,8 @@ import { addressKey, Admission } from "./lib/admission.ts";
 import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
+  logFault,
+  SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
   SHUTTING_DOWN,
@@ -143,14 +145,13 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     }
   }
 
-  /** One connection, from handshake to leave: the report's per-client thread. */
+  /**
+   * One connection, from handshake to leave: the report's per-client thread. An error no one
+   * expected is logged and closes this connection alone; it never reaches the accept loop.
+   */
   async function serveConnection(conn: Deno.TcpConn): Promise<void> {
-    const member = new Member(conn, {
-      name: "",
-      highWaterBytes: config.highWaterBytes,
-      onBacklog: room.onBacklog,
-    });
     const ip = conn.remoteAddr.hostname;
+    let served: Member | undefined;
     let placeTaken = false;
     /** Frees the member's place in the admission count, once; its goodbye may linger after. */
     const freePlace = () => {
@@ -158,6 +159,13 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       placeTaken = false;
     };
     try {
+      // Whatever happens next, acceptLoop has recorded this task before it can end.
+      await null;
+      const member = served = new Member(conn, {
+        name: "",
+        highWaterBytes: config.highWaterBytes,
+        onBacklog: room.onBacklog,
+      });
       const refusal = closing ? SHUTTING_DOWN : admission.admit(ip);
       if (refusal) {
         log(`Refused ${member.address}: ${refusal}`);
@@ -196,10 +204,15 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       // The peer closed its side (`echo /who | nc -N`) and may still read: its replies go first.
       freePlace();
       await member.closeWhenFlushed(FLUSH_ON_CLOSE_MS);
+    } catch (error) {
+      logFault(log, served?.address ?? formatAddress(conn.remoteAddr), error);
+      served?.close(SERVER_ERROR);
+      if (served) leave(served); // the others are told, and its ID is free again
     } finally {
       freePlace();
-      member.close();
-      tasks.delete(conn); // every path above awaits first, so this follows acceptLoop's set
+      if (served) served.close();
+      else conn.close();
+      tasks.delete(conn);
     }
   }
 

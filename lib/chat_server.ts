@@ -54,6 +54,42 @@ export const SHUTTING_DOWN = "Server is shutting down";
  */
 export const FLUSH_ON_CLOSE_MS = 1000;
 
+/**
+ * The close reason of a member whose serving failed with an error no one expected.
+ *
+ * @example Usage
+ * ```ts
+ * import { SERVER_ERROR } from "./chat_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // The others read "clientbob- exit (server error)".
+ * assert.equal(SERVER_ERROR, "server error");
+ * ```
+ */
+export const SERVER_ERROR = "server error";
+
+/**
+ * Logs an error no one expected (a bug) in serving the member at `address`,
+ * stack and all. The caller then closes that member and goes on: one
+ * connection's fault costs that connection, not the room, as in tokio's chat
+ * example. The errors a network brings (resets, broken pipes) are expected,
+ * and handled where they happen; they never come here.
+ *
+ * @example Usage
+ * ```ts
+ * import { logFault } from "./chat_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * logFault((line) => lines.push(line), "127.0.0.1:5000", new TypeError("Oops"));
+ * assert.match(lines[0], /^Error: serving 127\.0\.0\.1:5000 failed, closing it: TypeError: Oops/);
+ * ```
+ */
+export function logFault(log: (line: string) => void, address: string, error: unknown): void {
+  const detail = error instanceof Error ? error.stack ?? String(error) : String(error);
+  log(`Error: serving ${address} failed, closing it: ${detail}`);
+}
+
 /** A running chat server. */
 export interface ChatServer {
   /** The address it listens on. */

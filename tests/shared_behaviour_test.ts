@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
 import { EOF_HINT, INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { IAC } from "../lib/telnet.ts";
+import { SERVER_ERROR } from "../lib/chat_server.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { TCP_TIMER, tcpTimers, until } from "./faults_kit.ts";
 
@@ -26,6 +27,36 @@ for (const flavor of FLAVORS) {
     await quiet.expectClose();
     assert.equal(server.room.size, 1);
     await Promise.all([quiet.close(), chatty.close()]);
+    await server.shutdown();
+  });
+
+  Deno.test(`${flavor.name}: an unexpected error on one member's line closes that member alone`, async () => {
+    const log: string[] = [];
+    const server = flavor.start({
+      log: (line) => {
+        if (line.endsWith("trips a bug")) throw new TypeError("Injected fault");
+        log.push(line);
+      },
+    });
+    const port = server.addr.port;
+    const witness = await flavor.join(port, "witness");
+    const victim = await flavor.join(port, "victim");
+    await flavor.joined(victim);
+    await victim.send("trips a bug");
+    await victim.expectClose();
+    const victimName = flavor.handshake ? "victim" : flavor.nameOf(victim);
+    await witness.expect(flavor.leaveNotice(victimName, SERVER_ERROR));
+    assert.ok(
+      log.some((line) => line.includes("failed, closing it: TypeError: Injected fault")),
+      log.join("\n"),
+    );
+    // The room goes on: a newcomer joins and is heard.
+    const next = await flavor.join(port, "next");
+    await flavor.joined(next);
+    await next.send("still here");
+    await witness.expect(/still here$/);
+    assert.equal(server.room.size, 2);
+    await Promise.all([witness.close(), victim.close(), next.close()]);
     await server.shutdown();
   });
 
