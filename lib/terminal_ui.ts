@@ -9,7 +9,7 @@
  */
 
 import { within } from "./deadlines.ts";
-import { displayWidth } from "./display_width.ts";
+import { displayWidth, graphemes } from "./display_width.ts";
 import { LineEditor, type LineEditorOptions } from "./line_editor.ts";
 import { type TypedInput } from "./terminal_input.ts";
 import { writeAllSync } from "./write_all.ts";
@@ -142,8 +142,12 @@ const READ_BYTES = 4096;
 
 /** Carriage return, then erase the whole line. */
 const CLEAR_LINE = "\r\x1b[2K";
-/** Cursor home, then erase the whole screen. */
-const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+/**
+ * Erases the whole screen and leaves the cursor home: the first row, then everything from the
+ * second down. Not `ESC [ 2 J`, nor `ESC [ J` from home, which tmux and VTE's terminals first
+ * scroll into their history: a copy of the screen there at every resize.
+ */
+const CLEAR_SCREEN = "\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[H";
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
 /**
@@ -213,9 +217,25 @@ function usableSize(size: TerminalSize): TerminalSize {
   };
 }
 
-/** How many rows `text` takes on a terminal `columns` wide. */
+/**
+ * How many rows `text` takes on a terminal `columns` wide, each of its lines wrapped as the
+ * terminal wraps it: a wide character that does not fit in what is left of a row starts the next.
+ */
 function rowsOf(text: string, columns: number): number {
-  return Math.max(1, Math.ceil(displayWidth(text.replace(SGR_SEQUENCE, "")) / columns));
+  let rows = 0;
+  for (const line of text.replace(SGR_SEQUENCE, "").split("\n")) {
+    let column = 0;
+    rows++;
+    for (const cluster of graphemes(line)) {
+      const width = displayWidth(cluster);
+      if (column > 0 && column + width > columns) {
+        rows++;
+        column = 0;
+      }
+      column += width;
+    }
+  }
+  return rows;
 }
 
 /**
@@ -423,7 +443,7 @@ export class TerminalUi {
    * columns = 40;
    * screen = "";
    * ui.resize();
-   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jhello\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
+   * equal(screen, "\x1b[?25l\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[Hhello\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
    * ui.restore();
    * ```
    */
@@ -451,7 +471,7 @@ export class TerminalUi {
    * for (const line of ["one", "two", "three"]) ui.print(line);
    * screen = "";
    * ui.redraw();
-   * equal(screen, "\x1b[?25l\x1b[H\x1b[2Jtwo\r\nthree\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
+   * equal(screen, "\x1b[?25l\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[Htwo\r\nthree\r\n\x1b[?7l\r> \x1b[K\x1b[?7h\x1b[?25h");
    * ui.restore();
    * ```
    */

@@ -161,7 +161,10 @@ Deno.test("TerminalUi.input() clears the screen on Ctrl-L, draws the lines that 
   terminal.type(null);
   assert.deepEqual(await Array.fromAsync(ui.input()), [{ type: "eof" }]);
   // The long line takes two rows, so only it and "two" fit above the input line.
-  assert.match(terminal.take(), /\x1b\[H\x1b\[2Jtwo\r\na line of 15 co\r\n\x1b\[\?7l\r> hi\x1b\[K/);
+  assert.match(
+    terminal.take(),
+    /\x1b\[H\x1b\[2K\x1b\[2H\x1b\[J\x1b\[Htwo\r\na line of 15 co\r\n\x1b\[\?7l\r> hi\x1b\[K/,
+  );
   ui.restore();
 });
 
@@ -181,11 +184,28 @@ Deno.test("TerminalUi.resize() measures the terminal again and redraws to fit it
   // last five characters, the cursor after them.
   assert.equal(
     terminal.take(),
-    "\x1b[?25l\x1b[H\x1b[2J0123456789\r\n\x1b[?7l\r> fghij\x1b[K\x1b[?7h\x1b[?25h",
+    "\x1b[?25l\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[H0123456789\r\n\x1b[?7l\r> fghij\x1b[K\x1b[?7h\x1b[?25h",
   );
   terminal.type(null);
   assert.deepEqual(await next, { done: false, value: { type: "eof" } });
   await input.return();
+  ui.restore();
+});
+
+Deno.test("TerminalUi.resize() counts the rows a wide character's early wrap and a newline add", () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui();
+  ui.start();
+  ui.print("old");
+  ui.print("x\ny"); // two rows
+  // Three columns: "1한" fills one row, and each 한 after it takes a row of its own: four rows,
+  // not the three its width of nine would make.
+  ui.print("1한한한한");
+  terminal.size = { columns: 3, rows: 7 };
+  terminal.take();
+  ui.resize();
+  const lines = terminal.take().split("\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[H")[1].split("\x1b[?7l")[0];
+  assert.equal(lines, "x\r\ny\r\n1한한한한\r\n"); // six rows and the input line: "old" does not fit
   ui.restore();
 });
 
@@ -205,7 +225,7 @@ Deno.test("TerminalUi takes a terminal that reports 0×0 (a pty never sized) for
   ui.print("one");
   ui.resize(); // the width is taken, the height is not
   assert.equal(
-    terminal.take().split("\x1b[H\x1b[2J")[1],
+    terminal.take().split("\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[H")[1],
     `one\r\n\x1b[?7l\r> ${"x".repeat(37)}\x1b[K\x1b[?7h\x1b[?25h`,
   );
   terminal.type(null);
@@ -600,6 +620,12 @@ class Pane {
     return { rows: capture.split("\n").map((row) => row.trimEnd()), x, y };
   }
 
+  /** Every row tmux keeps: its history (what scrolled off the top), then the screen. */
+  async history(): Promise<string[]> {
+    const capture = await this.#tmux(["capture-pane", "-p", "-S", "-"]);
+    return capture.split("\n").map((row) => row.trimEnd());
+  }
+
   /** Looks at the screen until `check` passes, and returns it; fails after {@linkcode WAIT_MS}. */
   async waitFor(
     what: string,
@@ -766,6 +792,8 @@ Deno.test({
     await pane.waitFor("the line redrawn wide", (screen) => {
       return inputRow(screen) === "> 안녕 world 반가" && screen.x === 17;
     });
+    const copies = (await pane.history()).filter((row) => row.endsWith("there"));
+    assert.equal(copies.length, 1, `redraws left copies in the history: ${copies}`);
 
     await pane.press("Enter");
     await watcher.expect(`[${name}] : 안녕 world 반가`);
