@@ -40,7 +40,7 @@ import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
 import { idError } from "./lib/member_id.ts";
 import { sanitize } from "./lib/sanitize.ts";
-import { StopSignals } from "./lib/signals.ts";
+import { STOP_SIGNALS, StopSignals, TERMINAL_STOP_SIGNALS } from "./lib/signals.ts";
 import { type LineReader, typedInput } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
@@ -138,7 +138,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const join = () =>
     connectTo({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
   let conn = await join();
-  using stop = new StopSignals();
+  using stop = new StopSignals(terminal ? TERMINAL_STOP_SIGNALS : STOP_SIGNALS);
   const interrupted = stop.received.then(() => "interrupted" as const);
   const output = options.output ?? ((line: string) => console.log(line));
   const print = terminal ? (text: string) => terminal.print(text) : output;

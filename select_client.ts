@@ -28,7 +28,7 @@ import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
-import { StopSignals } from "./lib/signals.ts";
+import { STOP_SIGNALS, StopSignals, TERMINAL_STOP_SIGNALS } from "./lib/signals.ts";
 import { type LineReader, typedInput } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
@@ -186,7 +186,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   const print = terminal ? (text: string) => terminal.print(text) : output;
   const server = new Member(conn, { name: "server" });
   const events = new Selector<ClientEvent>();
-  using stop = new StopSignals();
+  using stop = new StopSignals(terminal ? TERMINAL_STOP_SIGNALS : STOP_SIGNALS);
   events.add(once(stop.received.then(() => ({ type: "interrupted" }))));
 
   /** What is typed: lines passed on no faster than the server takes them, Ctrl-C at once. */

@@ -56,7 +56,7 @@ import {
   roundOrder,
 } from "./rounds.ts";
 import { judgeTargets, summarizeTargets } from "./targets.ts";
-import { taskV8Flags } from "../scripts/compile.ts";
+import { taskFlags } from "../scripts/compile.ts";
 import { type CommandSpec, parseCommand, runMain, UsageError } from "../lib/cli.ts";
 import { quote } from "../lib/sanitize.ts";
 import { sleep } from "../lib/deadlines.ts";
@@ -701,7 +701,7 @@ async function prepareServers(
           break;
         }
         const maxClients = name === "select" ? ["--max-clients", String(MAX_CLIENTS)] : [];
-        const v8Flags = await taskV8Flags(script); // run as `deno task server` runs it
+        const flags = await taskFlags(script); // run as `deno task server` runs it
         servers.push({
           name,
           idMode: name === "threaded" ? "id" : "noid",
@@ -709,7 +709,7 @@ async function prepareServers(
           maxMembers: Infinity,
           command: (port, extra) => ({
             cmd: deno,
-            args: ["run", "--allow-net", ...v8Flags, script, String(port), "--host", LOOPBACK]
+            args: ["run", ...flags, script, String(port), "--host", LOOPBACK]
               .concat(maxClients, extra),
           }),
           extraArgs,
@@ -803,7 +803,7 @@ async function crossChecks(
   if (!built.ok) {
     return { checks: [], note: `${run.scenario} cross-check: skipped, ${built.why}` };
   }
-  const v8Flags = await taskV8Flags("server.ts"); // the same heap as our servers
+  const flags = await taskFlags("server.ts"); // the same permissions and heap as our servers
   const relay: ServerSpec = {
     name: DENO_RELAY,
     idMode: "noid",
@@ -811,7 +811,7 @@ async function crossChecks(
     maxMembers: Infinity,
     command: (port) => ({
       cmd: Deno.execPath(),
-      args: ["run", "--allow-net", ...v8Flags, "bench/deno_relay.ts", String(port)],
+      args: ["run", ...flags, "bench/deno_relay.ts", String(port)],
     }),
     extraArgs: () => [],
   };

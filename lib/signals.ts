@@ -16,6 +16,22 @@
  */
 export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
+/**
+ * The stop signals of a client that chats in a terminal: SIGHUP too, which comes when the
+ * terminal goes away (its window closed, an ssh session lost) or with `kill -HUP`; the client
+ * leaves as for SIGTERM, and gives the terminal back. Only there: a piped client or a server
+ * keeps SIGHUP's default, which `nohup` can turn off.
+ *
+ * @example Usage
+ * ```ts
+ * import { STOP_SIGNALS, TERMINAL_STOP_SIGNALS } from "./signals.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(TERMINAL_STOP_SIGNALS, [...STOP_SIGNALS, "SIGHUP"]);
+ * ```
+ */
+export const TERMINAL_STOP_SIGNALS: readonly Deno.Signal[] = [...STOP_SIGNALS, "SIGHUP"];
+
 /** Added to a signal's number for the exit status of a process it ends, as shells report it. */
 const SIGNAL_EXIT_BASE = 128;
 /** The numbers of the stop signals, the same on every POSIX system. */

@@ -77,6 +77,39 @@ export const DISPLAY_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = Object
 });
 
 /**
+ * The `TERM` of a terminal that understands no escape codes (Emacs's `M-x shell`, say): the
+ * clients print plain lines to it, as to a pipe.
+ *
+ * @example Usage
+ * ```ts
+ * import { DUMB_TERMINAL, terminalType } from "./terminal_style.ts";
+ *
+ * if (terminalType() === DUMB_TERMINAL) console.log("plain lines only");
+ * ```
+ */
+export const DUMB_TERMINAL = "dumb";
+
+/**
+ * The terminal type in `TERM`, when the program may read it (`-A`, or `--allow-env=TERM`), and
+ * `undefined` otherwise: a client never stops to ask for the permission.
+ *
+ * @example Usage
+ * ```ts
+ * import { terminalType } from "./terminal_style.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const type = terminalType(); // "xterm-256color", "dumb" (Emacs's shell)…
+ * assert.ok(type === undefined || typeof type === "string");
+ * ```
+ *
+ * @returns `TERM`, if it is set and may be read.
+ */
+export function terminalType(): string | undefined {
+  const { state } = Deno.permissions.querySync({ name: "env", variable: "TERM" });
+  return state === "granted" ? Deno.env.get("TERM") : undefined;
+}
+
+/**
  * Options for {@linkcode displayStyle}.
  *
  * @example Usage
@@ -105,11 +138,18 @@ export interface DisplayStyleOptions {
    * @default {Deno.stdout}
    */
   stdout?: { isTerminal(): boolean };
+  /**
+   * The terminal type; `dumb` understands no escape codes.
+   *
+   * @default {terminalType()}
+   */
+  term?: string;
 }
 
 /**
- * Chooses how to show received lines: colored and marked when stdout is a terminal, unless
- * `--no-color` or `NO_COLOR` turns the color off; stamped with `--timestamps`, wherever they go.
+ * Chooses how to show received lines: colored and marked when stdout is a terminal (and `TERM`
+ * is not `dumb`), unless `--no-color` or `NO_COLOR` turns the color off; stamped with
+ * `--timestamps`, wherever they go.
  *
  * @example Usage
  * ```ts
@@ -118,7 +158,7 @@ export interface DisplayStyleOptions {
  *
  * const terminal = { isTerminal: () => true };
  * const pipe = { isTerminal: () => false };
- * deepEqual(displayStyle({ stdout: terminal, noColorEnv: false }), {
+ * deepEqual(displayStyle({ stdout: terminal, term: "xterm", noColorEnv: false }), {
  *   color: true,
  *   markSelf: true,
  *   timestamps: false,
@@ -137,7 +177,8 @@ export interface DisplayStyleOptions {
 export function displayStyle(options: DisplayStyleOptions = {}): DisplayStyle {
   const { noColor = false, timestamps = false, noColorEnv = Deno.noColor, stdout = Deno.stdout } =
     options;
-  const terminal = stdout.isTerminal();
+  const term = "term" in options ? options.term : terminalType();
+  const terminal = stdout.isTerminal() && term !== DUMB_TERMINAL;
   return { color: terminal && !noColor && !noColorEnv, markSelf: terminal, timestamps };
 }
 

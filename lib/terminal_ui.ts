@@ -9,8 +9,10 @@
  */
 
 import { within } from "./deadlines.ts";
+import { errorCode, isDisconnect } from "./errors.ts";
 import { displayWidth, graphemes } from "./display_width.ts";
 import { LineEditor, type LineEditorOptions } from "./line_editor.ts";
+import { DUMB_TERMINAL, terminalType } from "./terminal_style.ts";
 import { type TypedInput } from "./terminal_input.ts";
 import { writeAllSync } from "./write_all.ts";
 
@@ -169,8 +171,16 @@ const SGR_SEQUENCE = /\x1b\[[0-9;:]*m/g;
 const FATAL_EVENTS = ["error", "unhandledrejection", "unload"] as const;
 
 /**
- * Whether stdin and stdout are both terminals: then a client chats in a {@linkcode TerminalUi};
- * otherwise it reads and prints plain lines.
+ * Whether `error`, from reading or writing a terminal, says that the terminal is gone: a pty
+ * whose window was closed answers EIO.
+ */
+function hungUp(error: unknown): boolean {
+  return errorCode(error) === "EIO" || isDisconnect(error);
+}
+
+/**
+ * Whether stdin and stdout are both terminals, and not dumb ones: then a client chats in a
+ * {@linkcode TerminalUi}; otherwise it reads and prints plain lines.
  *
  * @example Usage
  * ```ts
@@ -179,19 +189,22 @@ const FATAL_EVENTS = ["error", "unhandledrejection", "unload"] as const;
  *
  * const terminal = { isTerminal: () => true };
  * const pipe = { isTerminal: () => false };
- * equal(isInteractive(terminal, terminal), true);
- * equal(isInteractive(pipe, terminal), false);
+ * equal(isInteractive(terminal, terminal, "xterm-256color"), true);
+ * equal(isInteractive(pipe, terminal, "xterm-256color"), false);
+ * equal(isInteractive(terminal, terminal, "dumb"), false); // Emacs's M-x shell
  * ```
  *
  * @param stdin The input, `Deno.stdin` by default.
  * @param stdout The output, `Deno.stdout` by default.
- * @returns `true` when both are terminals.
+ * @param term The terminal type, `terminalType()` (`TERM`, if it may be read) by default.
+ * @returns `true` when both are terminals and `term` is not `dumb`.
  */
 export function isInteractive(
   stdin: { isTerminal(): boolean } = Deno.stdin,
   stdout: { isTerminal(): boolean } = Deno.stdout,
+  term: string | undefined = terminalType(),
 ): boolean {
-  return stdin.isTerminal() && stdout.isTerminal();
+  return stdin.isTerminal() && stdout.isTerminal() && term !== DUMB_TERMINAL;
 }
 
 /**
@@ -277,6 +290,8 @@ export class TerminalUi {
   #editor: LineEditor;
   #size: TerminalSize = DEFAULT_SIZE;
   #active = false;
+  /** Whether the terminal is gone (hung up): nothing more is read from it or drawn on it. */
+  #hungUp = false;
   /** The latest printed lines, oldest first, for Ctrl-L. */
   #printed: string[] = [];
   #onResize = () => this.resize();
@@ -620,7 +635,13 @@ export class TerminalUi {
   }
 
   #write(text: string): void {
-    writeAllSync(this.#stdout, text);
+    if (this.#hungUp) return;
+    try {
+      writeAllSync(this.#stdout, text);
+    } catch (error) {
+      if (!hungUp(error)) throw error;
+      this.#hungUp = true;
+    }
   }
 
   /**
@@ -629,7 +650,11 @@ export class TerminalUi {
    * `[`), and a later read may still leave it unfinished.
    */
   async #read(buffer: Uint8Array): Promise<number | null> {
-    const reading = this.#stdin.read(buffer);
+    const reading = this.#stdin.read(buffer).catch((error) => {
+      if (!hungUp(error)) throw error;
+      this.#hungUp = true;
+      return null; // no more keys will come
+    });
     if (!this.#editor.escapePending) return await reading;
     const first = await within(reading, this.#escapeTimeoutMs);
     if (first !== undefined) return first;

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type CommandSpec, FatalError, parseCommand, runMain } from "../lib/cli.ts";
 
 /**
- * The scripts that become binaries, one each, all compiled with `--allow-net` alone.
+ * The scripts that become binaries, one each, with the permissions of their deno.json task.
  *
  * @example Usage
  * ```ts
@@ -27,21 +27,24 @@ export const SCRIPTS = ["server.ts", "client.ts", "select_server.ts", "select_cl
 const ROOT = new URL("../", import.meta.url);
 
 /**
- * The `--v8-flags=…` of the deno.json task that runs `script` (`server.ts`
- * runs as task `server`, `select_server.ts` as `select-server`), so a binary
- * runs as the task does.
+ * The flags of the deno.json task that runs `script` (`server.ts` runs as task
+ * `server`, `select_server.ts` as `select-server`): its permissions and V8
+ * flags, so that a binary runs as the task does.
  *
  * @example Usage
  * ```ts ignore
- * import { taskV8Flags } from "./compile.ts";
+ * import { taskFlags } from "./compile.ts";
  *
- * console.log(await taskV8Flags("server.ts")); // ["--v8-flags=--max-semi-space-size=1"]
+ * console.log(await taskFlags("client.ts")); // ["--allow-net", "--allow-env=TERM"]
  * ```
  */
-export async function taskV8Flags(script: string): Promise<string[]> {
+export async function taskFlags(script: string): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-  const task: string = config.tasks[script.replace(/\.ts$/, "").replaceAll("_", "-")] ?? "";
-  return task.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));
+  const task: string | undefined = config.tasks[script.replace(/\.ts$/, "").replaceAll("_", "-")];
+  if (task === undefined) {
+    throw new FatalError(`No task in deno.json runs ${JSON.stringify(script)}`);
+  }
+  return task.split(/\s+/).filter((word) => word.startsWith("--"));
 }
 
 /**
@@ -65,8 +68,7 @@ export async function compileAll(outDir: string, scripts: string[] = SCRIPTS): P
       args: [
         "compile",
         "--quiet",
-        "--allow-net",
-        ...await taskV8Flags(script),
+        ...await taskFlags(script),
         "--output",
         output,
         fileURLToPath(new URL(script, ROOT)), // a path, not a URL: no %20

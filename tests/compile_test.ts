@@ -4,7 +4,7 @@
  * its runtime: it downloads denort unless DENORT_BIN names one.
  */
 import assert from "node:assert/strict";
-import { compileAll, SCRIPTS, taskV8Flags } from "../scripts/compile.ts";
+import { compileAll, SCRIPTS, taskFlags } from "../scripts/compile.ts";
 import { LineClient } from "./line_client.ts";
 
 function runtimeMissing(): string | undefined {
@@ -77,15 +77,14 @@ Deno.test({
   },
 });
 
-Deno.test("taskV8Flags() gives the servers their task's V8 flags and the clients none", async () => {
+Deno.test("taskFlags() gives each binary its task's permissions, and the servers its V8 flags", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  const flags = (config.tasks.server as string).split(" ").filter((word) =>
-    word.startsWith("--v8")
-  );
-  assert.equal(flags.length, 1, "the server task carries V8 flags");
-  assert.deepEqual(await taskV8Flags("server.ts"), flags);
-  assert.deepEqual(await taskV8Flags("select_server.ts"), flags);
-  assert.deepEqual(await taskV8Flags("client.ts"), []);
+  const v8 = (config.tasks.server as string).split(" ").filter((word) => word.startsWith("--v8"));
+  assert.equal(v8.length, 1, "the server task carries V8 flags");
+  assert.deepEqual(await taskFlags("server.ts"), ["--allow-net", ...v8]);
+  assert.deepEqual(await taskFlags("select_server.ts"), ["--allow-net", ...v8]);
+  assert.deepEqual(await taskFlags("client.ts"), ["--allow-net", "--allow-env=TERM"]);
+  assert.deepEqual(await taskFlags("select_client.ts"), ["--allow-net", "--allow-env=TERM"]);
 });
 
 Deno.test("compile.ts hands deno compile a file path, in a directory named with a space and 한글", async () => {

@@ -209,6 +209,40 @@ Deno.test("TerminalUi.resize() counts the rows a wide character's early wrap and
   ui.restore();
 });
 
+Deno.test("TerminalUi stops drawing and reading once its terminal hangs up (EIO)", async () => {
+  const hangUp = () => Object.assign(new Error("Input/output error (os error 5)"), { code: "EIO" });
+  let writes = 0;
+  let gone = false;
+  const ui = new TerminalUi({
+    stdin: { read: () => Promise.reject(hangUp()), setRaw: () => {} },
+    stdout: {
+      writeSync: (p) => {
+        writes++;
+        if (gone) throw hangUp();
+        return p.length;
+      },
+    },
+    size: () => ({ columns: 80, rows: 24 }),
+  });
+  ui.start();
+  gone = true;
+  ui.print("to a window that was closed");
+  ui.print("and another line");
+  assert.equal(writes, 2, "one failed write, then no more tries");
+  assert.deepEqual(await Array.fromAsync(ui.input()), [{ type: "eof" }]);
+  ui.restore();
+  const other = new TerminalUi({
+    stdin: { read: () => Promise.resolve(null), setRaw: () => {} },
+    stdout: {
+      writeSync: () => {
+        throw new Error("Something else");
+      },
+    },
+  });
+  assert.throws(() => other.start(), /Something else/, "other errors still surface");
+  other.restore();
+});
+
 Deno.test("TerminalUi takes a terminal that reports 0×0 (a pty never sized) for 80×24", async () => {
   const terminal = new FakeTerminal();
   terminal.size = { columns: 0, rows: 0 };
@@ -279,21 +313,30 @@ Deno.test("TerminalUi() rejects a negative escape timeout, quoting it", () => {
   assert.throws(() => new TerminalUi({ escapeTimeoutMs: -1 }), /received "-1"/);
 });
 
-Deno.test("isInteractive() needs stdin and stdout to be terminals", () => {
+Deno.test("isInteractive() needs stdin and stdout to be terminals, and not dumb ones", () => {
   const terminal = { isTerminal: () => true };
   const pipe = { isTerminal: () => false };
-  assert.equal(isInteractive(terminal, terminal), true);
-  assert.equal(isInteractive(terminal, pipe), false);
-  assert.equal(isInteractive(pipe, terminal), false);
+  assert.equal(isInteractive(terminal, terminal, "xterm"), true);
+  assert.equal(isInteractive(terminal, pipe, "xterm"), false);
+  assert.equal(isInteractive(pipe, terminal, "xterm"), false);
+  assert.equal(isInteractive(terminal, terminal, "dumb"), false);
 });
 
-Deno.test("displayStyle() colors only a terminal, and not with --no-color or NO_COLOR", () => {
+Deno.test("displayStyle() colors only a terminal, not a dumb one, and not with --no-color or NO_COLOR", () => {
   const terminal = { isTerminal: () => true };
   const pipe = { isTerminal: () => false };
-  assert.equal(displayStyle({ stdout: terminal, noColorEnv: false }).color, true);
-  assert.equal(displayStyle({ stdout: terminal, noColorEnv: false, noColor: true }).color, false);
-  assert.equal(displayStyle({ stdout: terminal, noColorEnv: true }).color, false);
-  assert.deepEqual(displayStyle({ stdout: pipe, noColorEnv: false }), PLAIN_STYLE);
+  const term = "xterm";
+  assert.equal(displayStyle({ stdout: terminal, term, noColorEnv: false }).color, true);
+  assert.equal(
+    displayStyle({ stdout: terminal, term, noColorEnv: false, noColor: true }).color,
+    false,
+  );
+  assert.equal(displayStyle({ stdout: terminal, term, noColorEnv: true }).color, false);
+  assert.deepEqual(
+    displayStyle({ stdout: terminal, term: "dumb", noColorEnv: false }),
+    PLAIN_STYLE,
+  );
+  assert.deepEqual(displayStyle({ stdout: pipe, term, noColorEnv: false }), PLAIN_STYLE);
   assert.equal(displayStyle({ stdout: pipe, timestamps: true }).timestamps, true);
 });
 
@@ -714,6 +757,29 @@ async function expectRestoredExit(pane: Pane, code: number): Promise<void> {
 const COLOR = /\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])(?:;[0-9;]*)?m/;
 
 Deno.test({
+  name: "client.ts on a dumb terminal (Emacs's shell) prints plain lines: no prompt, no colors",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    await using room = await watchedRoom(threaded);
+    const { port, watcher: alice } = room;
+    const command = [Deno.execPath(), "run", "--quiet", "--allow-net", "--allow-env=TERM"]
+      .concat(["client.ts", "127.0.0.1", String(port), "bob"]);
+    await using pane = await Pane.start(command.map(shellQuote).join(" "), { TERM: "dumb" });
+    await alice.expect("clientbob- enter");
+    await alice.send("hello bob");
+    await pane.waitFor("alice's message", ({ rows }) => rows.includes("[alice]hello bob"));
+    const { rows } = await pane.screen(true);
+    assert.ok(!rows.some((row) => row.startsWith(">")), `a prompt: ${rows.join("\n")}`);
+    assert.ok(!rows.some((row) => COLOR.test(row)), `colors: ${rows.join("\n")}`);
+    await pane.type("hi alice");
+    await pane.press("Enter");
+    await alice.expect("[bob]hi alice");
+    await pane.press("C-d");
+    await expectRestoredExit(pane, 0);
+  },
+});
+
+Deno.test({
   name: "client.ts in a terminal prints above the half-typed line and restores on Ctrl-C",
   ignore: tmuxSkip !== undefined,
   async fn() {
@@ -954,23 +1020,30 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "select_client.ts in a terminal leaves on SIGTERM and restores the terminal",
-  ignore: tmuxSkip !== undefined,
-  async fn() {
-    await using room = await watchedRoom(select);
-    const { port, watcher } = room;
-    await using pane = await Pane.client("select_client.ts", ["127.0.0.1", String(port)]);
-    await enteredName(watcher);
-    await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
-    await pane.type("never sent");
-    await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
-    Deno.kill(await pane.pid(), "SIGTERM");
-    await expectRestoredExit(pane, 0);
-    await watcher.expect(/is offline/);
-    assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
-  },
-});
+for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+  for (const flavor of [threaded, select]) {
+    const script = flavor === threaded ? "client.ts" : "select_client.ts";
+    Deno.test({
+      name: `${script} in a terminal leaves on ${signal} and restores the terminal`,
+      ignore: tmuxSkip !== undefined,
+      async fn() {
+        await using room = await watchedRoom(flavor);
+        const { port, watcher } = room;
+        const args = ["127.0.0.1", String(port), ...(flavor === threaded ? ["bob"] : [])];
+        await using pane = await Pane.client(script, args);
+        if (flavor === threaded) await watcher.expect("clientbob- enter");
+        else await enteredName(watcher);
+        await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+        await pane.type("never sent");
+        await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
+        Deno.kill(await pane.pid(), signal);
+        await expectRestoredExit(pane, 0);
+        await watcher.expect(flavor === threaded ? "clientbob- exit" : /is offline/);
+        assert.ok(!watcher.lines.some((line) => line.includes("never sent")));
+      },
+    });
+  }
+}
 
 Deno.test({
   name: "client.ts in a terminal keeps its input line whole however the terminal draws an emoji",
