@@ -20,6 +20,7 @@
 
 import {
   type ChatCommand,
+  isBlank,
   messageText,
   parseChatCommand,
   withoutOwnPrefix,
@@ -161,7 +162,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const send = (text: string) => ignoringDisconnect(() => writer.write(encodeLine(text)));
   /** The server does not send us our own lines: show them as the others see them. */
   const echo = (line: string, command: ChatCommand | undefined) => {
-    if (command === undefined && messageText(line) !== "") show(`[${id}]${messageText(line)}`);
+    if (command === undefined && !isBlank(messageText(line))) show(`[${id}]${messageText(line)}`);
     if (command?.name === "me" && command.argument !== "") show(`* ${id} ${command.argument}`);
   };
 

@@ -46,6 +46,7 @@ import { quote, sanitize } from "./lib/sanitize.ts";
 import {
   type ChatCommand,
   helpLine,
+  isBlank,
   ME_NEEDS_ACTION,
   messageText,
   parseChatCommand,
@@ -222,6 +223,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             const text = sanitize(line);
             const command = parseChatCommand(text);
             if (command === undefined) {
+              if (isBlank(messageText(text))) break; // Enter on an empty line: nothing to say
               const message = `[${member.name}] : ${messageText(text)}`;
               // The room before the console, as in server.ts: the write goes out first.
               room.echoLine(message, member);

@@ -43,6 +43,7 @@ import { Room } from "./lib/room.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
 import {
   helpLine,
+  isBlank,
   ME_NEEDS_ACTION,
   messageText,
   parseChatCommand,
@@ -276,7 +277,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     const command = parseChatCommand(text);
     if (command === undefined) {
       const message = sanitize(messageText(text));
-      if (message.length === 0) return true;
+      if (isBlank(message)) return true;
       // The room before the console: both flush at the end of this turn, in the order they
       // were first asked, and the members should not wait for a console write.
       room.broadcastLine(prefix + message, member);

@@ -88,6 +88,24 @@ export function messageText(line: string): string {
 }
 
 /**
+ * Whether a plain message says nothing: it is empty, or white space alone. The servers pass it to
+ * no one, and a client does not show it as sent: Enter on an empty line does nothing, as in any
+ * chat.
+ *
+ * @example Usage
+ * ```ts
+ * import { isBlank } from "./chat_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isBlank(" \t "), true);
+ * assert.equal(isBlank(" . "), false);
+ * ```
+ */
+export function isBlank(message: string): boolean {
+  return message.trim() === "";
+}
+
+/**
  * The reason given to `/quit`, cut to `MAX_QUIT_REASON` (100) characters;
  * `undefined` when none was given.
  *

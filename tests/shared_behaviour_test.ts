@@ -60,6 +60,24 @@ for (const flavor of FLAVORS) {
     await server.shutdown();
   });
 
+  Deno.test(`${flavor.name}: an empty or blank line reaches no one`, async () => {
+    const server = flavor.start();
+    const port = server.addr.port;
+    const a = await flavor.join(port, "a");
+    const b = await flavor.join(port, "b");
+    await flavor.joined(b);
+    await a.sendRaw("\n   \n\t\r\n//\nx\n");
+    await b.expect(/x$/);
+    const blank = /^\[[^\]]*\]( : )?\s*$/; // a message line with nothing after the name
+    assert.deepEqual(b.lines.filter((line) => blank.test(line)), []);
+    if (flavor.echoes) {
+      await a.expect(/ : x$/);
+      assert.deepEqual(a.lines.filter((line) => blank.test(line)), [], "no echo of nothing");
+    }
+    await Promise.all([a.close(), b.close()]);
+    await server.shutdown();
+  });
+
   Deno.test(`${flavor.name}: control sequences reach nobody as control codes`, async () => {
     const server = flavor.start();
     const port = server.addr.port;
