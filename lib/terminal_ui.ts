@@ -171,11 +171,12 @@ const SGR_SEQUENCE = /\x1b\[[0-9;:]*m/g;
 const FATAL_EVENTS = ["error", "unhandledrejection", "unload"] as const;
 
 /**
- * Whether `error`, from reading or writing a terminal, says that the terminal is gone: a pty
- * whose window was closed answers EIO.
+ * Whether `error`, from reading, writing or setting a terminal, says that the terminal is gone: a
+ * pty whose window was closed answers EIO, which `setRaw()` reports with no code, only a message.
  */
 function hungUp(error: unknown): boolean {
-  return errorCode(error) === "EIO" || isDisconnect(error);
+  if (errorCode(error) === "EIO" || isDisconnect(error)) return true;
+  return error instanceof Error && error.message.startsWith("EIO:");
 }
 
 /**
@@ -594,16 +595,19 @@ export class TerminalUi {
     this.#active = false;
     for (const type of FATAL_EVENTS) globalThis.removeEventListener(type, this.#onFatal);
     if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGWINCH", this.#onResize);
+    // Raw mode goes off even if this write fails; a terminal that is gone is no error here.
+    let failed: unknown;
     try {
       this.#write(CLEAR_LINE + BRACKETED_PASTE_OFF + SHOW_CURSOR);
-    } catch {
-      // The terminal may be gone; raw mode must still be turned off if it can be.
+    } catch (error) {
+      failed = error;
     }
     try {
-      this.#stdin.setRaw(false);
-    } catch {
-      // Nothing more can be done for a terminal that is gone.
+      if (!this.#hungUp) this.#stdin.setRaw(false);
+    } catch (error) {
+      if (!hungUp(error)) throw error;
     }
+    if (failed !== undefined) throw failed;
   }
 
   /**

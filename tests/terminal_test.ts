@@ -240,7 +240,8 @@ Deno.test("TerminalUi stops drawing and reading once its terminal hangs up (EIO)
     },
   });
   assert.throws(() => other.start(), /Something else/, "other errors still surface");
-  other.restore();
+  assert.throws(() => other.restore(), /Something else/);
+  assert.equal(other.active, false, "restored all the same");
 });
 
 Deno.test("TerminalUi takes a terminal that reports 0×0 (a pty never sized) for 80×24", async () => {
@@ -606,16 +607,23 @@ class Pane {
 
   /**
    * Runs `command` (shell syntax) in the repository's directory, with `env`
-   * set and NO_COLOR unset unless `env` sets it.
+   * set and NO_COLOR unset unless `env` sets it. With `outliveWindow`, the
+   * pane's shell ignores SIGHUP, so that it still writes down how the command
+   * ended after {@linkcode Pane.hangUp}.
    */
-  static async start(command: string, env: Record<string, string> = {}): Promise<Pane> {
+  static async start(
+    command: string,
+    env: Record<string, string> = {},
+    { outliveWindow = false } = {},
+  ): Promise<Pane> {
     const pane = new Pane(await Deno.makeTempDir({ prefix: "groupchat_tmux_" }));
     const settings = Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`);
     const status = shellQuote(`${pane.#dir}/status`);
     const modes = `tmux -S ${shellQuote(pane.#socket)} display-message -p ` +
       shellQuote("CURSOR=#{cursor_flag}");
     // After the command: its status, the terminal's settings and modes, while the pane lives.
-    const script = `cd ${shellQuote(ROOT)} && env -u NO_COLOR ${settings.join(" ")} ${command}; ` +
+    const script = (outliveWindow ? "trap '' HUP; " : "") +
+      `cd ${shellQuote(ROOT)} && env -u NO_COLOR ${settings.join(" ")} ${command}; ` +
       `echo "EXIT=$?" > ${status}.tmp; stty -a >> ${status}.tmp; ${modes} >> ${status}.tmp; ` +
       `mv ${status}.tmp ${status}`;
     await pane.#tmux(
@@ -716,6 +724,11 @@ class Pane {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Closes the window: tmux goes, the pane's processes get SIGHUP, and its terminal answers EIO. */
+  async hangUp(): Promise<void> {
+    await this.#tmux(["kill-server"]);
   }
 
   /** Ends the session and removes its files. */
@@ -1043,6 +1056,40 @@ for (const signal of ["SIGTERM", "SIGHUP"] as const) {
       },
     });
   }
+}
+
+for (const flavor of [threaded, select]) {
+  const script = flavor === threaded ? "client.ts" : "select_client.ts";
+  Deno.test({
+    name: `${script} in a terminal whose window is closed leaves, without an error`,
+    ignore: tmuxSkip !== undefined,
+    async fn() {
+      await using room = await watchedRoom(flavor);
+      const { port, watcher } = room;
+      const args = ["127.0.0.1", String(port), ...(flavor === threaded ? ["bob"] : [])];
+      const command = [Deno.execPath(), "run", "--quiet", "--allow-net", script, ...args];
+      const dir = await Deno.makeTempDir({ prefix: "groupchat_hangup_" });
+      const errors = `${dir}/stderr`;
+      try {
+        await using pane = await Pane.start(
+          `${command.map(shellQuote).join(" ")} 2> ${shellQuote(errors)}`,
+          {},
+          { outliveWindow: true },
+        );
+        if (flavor === threaded) await watcher.expect("clientbob- enter");
+        else await enteredName(watcher);
+        await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+        await pane.type("never sent");
+        await pane.waitFor("the half line", (screen) => inputRow(screen) === "> never sent");
+        await pane.hangUp();
+        await watcher.expect(flavor === threaded ? "clientbob- exit" : /is offline/);
+        assert.equal((await pane.ending()).code, 0);
+        assert.equal(await Deno.readTextFile(errors), "");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
 }
 
 Deno.test({
