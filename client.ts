@@ -33,8 +33,8 @@ import {
   runMain,
   UsageError,
 } from "./lib/cli.ts";
-import { clientOptionsFrom } from "./lib/client_options.ts";
-import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
+import { clientOptionsFrom, CONNECT_OPTION_SPECS } from "./lib/client_options.ts";
+import { connectTo } from "./lib/connect.ts";
 import { within } from "./lib/deadlines.ts";
 import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
@@ -303,11 +303,7 @@ const COMMAND: CommandSpec = {
   summary: "The threaded group chat client. Type a line to send it; quit, /quit [REASON],\n" +
     "Ctrl-D or Ctrl-C to leave. With stdin piped, it sends each line and leaves at its end.",
   options: {
-    "connect-timeout": {
-      type: "string",
-      arg: "MS",
-      help: `Give up connecting after MS ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})`,
-    },
+    ...CONNECT_OPTION_SPECS,
     reconnect: {
       type: "boolean",
       help: "When the server goes away, reconnect (1 s, 2 s, 4 s… apart) and rejoin",
@@ -342,4 +338,4 @@ export async function main(args: string[]): Promise<number> {
   });
 }
 
-if (import.meta.main) runMain(main, COMMAND);
+if (import.meta.main) await runMain(main, COMMAND);

@@ -21,8 +21,8 @@
 
 import { parseChatCommand } from "./lib/chat_command.ts";
 import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
-import { clientOptionsFrom } from "./lib/client_options.ts";
-import { connectTo, DEFAULT_CONNECT_TIMEOUT_MS } from "./lib/connect.ts";
+import { clientOptionsFrom, CONNECT_OPTION_SPECS } from "./lib/client_options.ts";
+import { connectTo } from "./lib/connect.ts";
 import { sleep } from "./lib/deadlines.ts";
 import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { formatAddress, Member } from "./lib/member.ts";
@@ -289,11 +289,7 @@ const COMMAND: CommandSpec = {
   summary: "The select group chat client: one loop over stdin and the socket.\n" +
     "Type a line to send it; quit, /quit [REASON], Ctrl-D or Ctrl-C to leave.",
   options: {
-    "connect-timeout": {
-      type: "string",
-      arg: "MS",
-      help: `Give up connecting after MS ms (default ${DEFAULT_CONNECT_TIMEOUT_MS}, the report's)`,
-    },
+    ...CONNECT_OPTION_SPECS,
     ...DISPLAY_OPTION_SPECS,
   },
   positionals: [2, 2],
@@ -318,4 +314,4 @@ export async function main(args: string[]): Promise<number> {
   });
 }
 
-if (import.meta.main) runMain(main, COMMAND);
+if (import.meta.main) await runMain(main, COMMAND);

@@ -194,7 +194,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             }
             if (!room.add(member)) {
               // Its address is still a member's: a connection whose end the loop has not read
-              // yet (its reads wait on the room or the rate limit). The port is free again, so
+              // yet (its reads wait on the room, the rate limit or its own backlog). The port is free again, so
               // that one is gone, but until its end is read the name is taken.
               admission.release(event.conn.remoteAddr.hostname);
               refuse(
@@ -343,4 +343,4 @@ export async function main(args: string[]): Promise<number> {
   return await serveUntilSignal(() => startSelectServer(options), options);
 }
 
-if (import.meta.main) runMain(main, COMMAND);
+if (import.meta.main) await runMain(main, COMMAND);

@@ -36,7 +36,7 @@ import {
 import { Deadlines } from "./lib/deadlines.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
-import { idError, idKey } from "./lib/member_id.ts";
+import { idError, idKey, MAX_ID_LENGTH } from "./lib/member_id.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
@@ -74,7 +74,8 @@ const COMMANDS = ["who", "me ACTION", "nick NEW", "quit [REASON]", "help"];
  * assert.match(ID_PROMPT, /^Server: type your ID/);
  * ```
  */
-export const ID_PROMPT = "Server: type your ID (1 to 32 characters, no spaces) and press Enter";
+export const ID_PROMPT =
+  `Server: type your ID (1 to ${MAX_ID_LENGTH} characters, no spaces) and press Enter`;
 
 /**
  * How long a new connection may be silent before it is told what to send, in ms.
@@ -390,4 +391,4 @@ export async function main(args: string[]): Promise<number> {
   return await serveUntilSignal(() => startServer(options), options);
 }
 
-if (import.meta.main) runMain(main, COMMAND);
+if (import.meta.main) await runMain(main, COMMAND);

@@ -1169,4 +1169,4 @@ function unlessNotFound(error: unknown): void {
   if (!(error instanceof Deno.errors.NotFound)) throw error;
 }
 
-if (import.meta.main) runMain(main, COMMAND);
+if (import.meta.main) await runMain(main, COMMAND);

@@ -5,9 +5,37 @@
  * @module
  */
 
-import { MAX_DELAY_MS, parseInteger } from "./cli.ts";
+import { MAX_DELAY_MS, type OptionSpec, parseInteger } from "./cli.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "./connect.ts";
 import { type DisplayStyle, displayStyle } from "./terminal_style.ts";
 import { isInteractive, TerminalUi } from "./terminal_ui.ts";
+
+/**
+ * The clients' `--connect-timeout`, for {@linkcode CommandSpec.options} in cli.ts; the display's
+ * switches are `DISPLAY_OPTION_SPECS` in terminal_style.ts.
+ *
+ * @example Usage
+ * ```ts
+ * import { CONNECT_OPTION_SPECS } from "./client_options.ts";
+ * import { parseCommand } from "./cli.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const spec = {
+ *   usage: "client.ts [options] HOST",
+ *   summary: "A client.",
+ *   options: CONNECT_OPTION_SPECS,
+ *   positionals: [1, 1] as [number, number],
+ * };
+ * equal(parseCommand(["--connect-timeout", "500", "localhost"], spec).values["connect-timeout"], "500");
+ * ```
+ */
+export const CONNECT_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = Object.freeze({
+  "connect-timeout": {
+    type: "string",
+    arg: "MS",
+    help: `Give up connecting after MS ms (default ${DEFAULT_CONNECT_TIMEOUT_MS}, the report's)`,
+  },
+});
 
 /** The options both clients share, read from the command line. */
 export interface ClientCommandOptions {

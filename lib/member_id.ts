@@ -6,8 +6,19 @@
 
 import { quote } from "./sanitize.ts";
 
-/** The longest ID accepted, in characters. */
-const MAX_ID_LENGTH = 32;
+/**
+ * The longest ID accepted, in characters.
+ *
+ * @example Usage
+ * ```ts
+ * import { idError, MAX_ID_LENGTH } from "./member_id.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(idError("x".repeat(MAX_ID_LENGTH)), undefined);
+ * assert.notEqual(idError("x".repeat(MAX_ID_LENGTH + 1)), undefined);
+ * ```
+ */
+export const MAX_ID_LENGTH = 32;
 
 // White space, control and format characters, the other characters meant to be invisible
 // (fillers, variation selectors, the combining grapheme joiner: `bob\u034F` would pass for

@@ -344,15 +344,21 @@ export class WitnessPair {
    */
   async during<T>(fault: Promise<T>, min = 4): Promise<T> {
     let done = false;
-    const settled = fault.finally(() => done = true);
-    settled.catch(() => {}); // handled below, once the chat stops
+    // Observed at once, so that a fault failing mid-chat is no unhandled rejection; what it
+    // threw is thrown below, once the chat stops.
+    const outcome = fault
+      .then((value) => ({ value }), (error: unknown) => ({ error }))
+      .finally(() => done = true);
     try {
       for (let i = 0; !done || i < min; i++) await this.exchange();
     } catch (error) {
-      await settled.catch(() => {});
-      throw error;
+      const result = await outcome;
+      if (!("error" in result)) throw error;
+      throw new AggregateError([error, result.error], "Both the chat and the fault failed");
     }
-    return await settled;
+    const result = await outcome;
+    if ("error" in result) throw result.error;
+    return result.value;
   }
 
   /**
