@@ -1010,7 +1010,8 @@ const COMMAND: CommandSpec = {
     out: {
       type: "string",
       arg: "DIR",
-      help: "Where results.json and chart.svg go (default bench/results).",
+      help: "Where results.json and chart.svg go (default bench/results; for a partial " +
+        "pass, a temporary directory).",
     },
   },
   positionals: [0, 0],
@@ -1022,7 +1023,13 @@ async function main(args: string[]): Promise<number> {
   const scenarios = splitList(values.scenario, SCENARIOS, "scenario");
   const runs = scenarios.flatMap((scenario) => runsOf(scenario, quick));
   const serverNames = splitList(values.server, SERVERS, "server");
-  const outDir = typeof values.out === "string" ? values.out : DEFAULT_OUT;
+  // Only a full pass replaces the committed figures that the README shows.
+  const partial = quick || values.scenario !== undefined || values.server !== undefined;
+  const outDir = typeof values.out === "string"
+    ? values.out
+    : partial
+    ? await Deno.makeTempDir({ prefix: "groupchat_bench_results_" })
+    : DEFAULT_OUT;
 
   const tempDir = await Deno.makeTempDir({ prefix: "groupchat_bench_" });
   const records: RunRecord[] = [];

@@ -13,16 +13,24 @@ interface LightRecord {
   load: { deliveries: number; expected: number; lost: number };
 }
 
-Deno.test("bench.ts light: a Deno server is warmed up first, and the warm-up is not counted", async () => {
-  const out = await Deno.makeTempDir({ prefix: "bench_test_" });
+Deno.test("bench.ts light: a Deno server is warmed up first, and a partial pass keeps the committed results", async () => {
+  const committed = new URL("./results/results.json", import.meta.url);
+  const before = await Deno.readTextFile(committed);
+  const args = ["--quick", "--scenario", "light", "--server", "threaded"]; // and no --out
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", BENCH, ...args],
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  const output = decoder.decode(stdout);
+  assert.equal(code, 0, output + decoder.decode(stderr));
+  const out = /^wrote (.*)\/results\.json and /m.exec(output)?.[1];
+  assert.ok(out !== undefined, output);
+  // Checked before the clean-up below, which must never remove the committed results.
+  const home = await Deno.realPath(new URL("./results", import.meta.url));
+  assert.notEqual(await Deno.realPath(out), home, "a partial pass wrote to bench/results");
   try {
-    const args = ["--quick", "--scenario", "light", "--server", "threaded", "--out", out];
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", BENCH, ...args],
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    assert.equal(code, 0, decoder.decode(stdout) + decoder.decode(stderr));
+    assert.equal(await Deno.readTextFile(committed), before, "the committed results are kept");
 
     const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
     const light = (results.runs as LightRecord[]).find((run) => run.server === "threaded");
