@@ -38,7 +38,7 @@ import {
 } from "./lib/chat_server.ts";
 import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
-import { Member } from "./lib/member.ts";
+import { formatAddress, Member } from "./lib/member.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
@@ -105,9 +105,9 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   const config: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, port: DEFAULT_PORT, ...options };
   const { log } = config;
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
-  // The report's two lines, both after the bind: the first log starts Deno's Node layer
-  // (lib/room.ts), which a start-up need not wait for.
-  log("Listening...");
+  // The report's two lines, both after the bind, the first with the address (port 0 picks
+  // one): the first log starts Deno's Node layer (lib/room.ts), which a start-up need not wait for.
+  log(`Listening on ${formatAddress(listener.addr)}...`);
   log("Server started!");
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,

@@ -43,7 +43,7 @@ Deno.test("startSelectServer() announces, echoes and names members by address", 
     await b.expect(`Client (${pair(c)}) is offline`);
     await a.send("still here");
     await b.expect(`[${name(a)}] : still here`);
-    assert.deepEqual(log.slice(0, 2), ["Listening...", "Server started!"]);
+    assert.deepEqual(log.slice(0, 2), [`Listening on 127.0.0.1:${port}...`, "Server started!"]);
     assert.ok(log.includes(`Client (${pair(a)}) connected`));
     assert.ok(log.includes(`[${name(b)}] : hello 안녕`));
     assert.ok(log.includes(`Client (${pair(c)}) disconnected.`));
