@@ -5,6 +5,12 @@
  * in the light cross-check, so that the runtime's own cost of a socket-to-
  * JavaScript-to-socket round shows next to what our servers add to it.
  *
+ * Each write is started and left to run, its count unread: a short write
+ * would lose the rest of its chunk, and a member that stops reading would
+ * hold writes without bound. Not a pattern to follow (see lib/member.ts for
+ * one), but the least work: at the light rate no socket buffer fills, and
+ * chatbench counts any line that does not arrive.
+ *
  * Usage: `deno run --allow-net bench/deno_relay.ts PORT`
  *
  * @module
