@@ -194,8 +194,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             }
             if (!room.add(member)) {
               // Its address is still a member's: a connection whose end the loop has not read
-              // yet (its reads wait on the room, the rate limit or its own backlog). The port is free again, so
-              // that one is gone, but until its end is read the name is taken.
+              // yet (its reads wait on the room, the rate limit or its own backlog). The port is
+              // free again, so that one is gone, but until its end is read the name is taken.
               admission.release(event.conn.remoteAddr.hostname);
               refuse(
                 member,

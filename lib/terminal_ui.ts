@@ -146,8 +146,8 @@ const READ_BYTES = 4096;
 const CLEAR_LINE = "\r\x1b[2K";
 /**
  * Erases the whole screen and leaves the cursor home: the first row, then everything from the
- * second down. Not `ESC [ 2 J`, nor `ESC [ J` from home, which tmux and VTE's terminals first
- * scroll into their history: a copy of the screen there at every resize.
+ * second down. Not `ESC [ 2 J`, which tmux and VTE's terminals first scroll into their history
+ * (a copy of the screen there at every resize), nor `ESC [ J` from home, which tmux takes alike.
  */
 const CLEAR_SCREEN = "\x1b[H\x1b[2K\x1b[2H\x1b[J\x1b[H";
 const HIDE_CURSOR = "\x1b[?25l";
