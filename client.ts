@@ -178,7 +178,11 @@ export async function runClient(options: ClientOptions): Promise<number> {
         if (WELCOME.test(line)) {
           joined = welcomed = true;
           delay = RECONNECT_DELAY_MS;
-        } else if (!welcomed && line.startsWith("Error:")) refused = true;
+        } else if (!welcomed && line.startsWith("Error:")) {
+          // Refused: final, even where the server would let a person try another ID.
+          refused = true;
+          break;
+        }
         const renamed = RENAMED.exec(line)?.[1];
         // Only a valid ID: it is printed, unsanitized, when we rejoin under it.
         if (renamed !== undefined && idError(renamed) === undefined) id = renamed;

@@ -94,6 +94,14 @@ export const ID_PROMPT_MS = 1000;
 /** The most times one connection is told what to send before its ID. */
 const MAX_ID_PROMPTS = 3;
 
+/** Why a line too long to be any ID is refused as one. */
+const ID_TOO_LONG = "ID is too long";
+
+/** Why `id`, valid, is refused: someone here has it (compared as `idKey()` does). */
+function idTaken(id: string): string {
+  return `ID ${quote(id)} is already in the room`;
+}
+
 /** How long a partial line from a newline-less client may sit before it counts, in ms. */
 const DEFAULT_PARTIAL_LINE_MS = 100;
 
@@ -231,16 +239,34 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     const prompt = () => {
       if (prompted++ < MAX_ID_PROMPTS) member.sendLine(ID_PROMPT);
     };
+    /**
+     * Tells one who was prompted (a person, as clients send their ID at once) why a line is no
+     * ID, and asks again, as IRC does, while prompts are left; `false` when it is not asked.
+     */
+    const askAgain = (error: string) => {
+      if (prompted === 0 || prompted >= MAX_ID_PROMPTS) return false;
+      member.sendLine(`Error: ${error}`);
+      prompt();
+      return true;
+    };
     /** The first line that may be an ID: a person at nc may press Enter, or type a command, first. */
     const firstId = async () => {
       while (true) {
         const next = await lines.next();
-        if (next.done || next.value === LINE_TOO_LONG) return next;
+        if (next.done) return next;
+        if (next.value === LINE_TOO_LONG) {
+          if (askAgain(ID_TOO_LONG)) continue;
+          return next;
+        }
         const text = next.value.trim();
         const command = parseChatCommand(text);
         if (command?.name === "quit") return "quit";
-        if (text !== "" && command === undefined) return next;
-        prompt();
+        if (text === "" || command !== undefined) {
+          prompt();
+          continue;
+        }
+        const error = idError(text) ?? (room.has(idKey(text)) ? idTaken(text) : undefined);
+        if (error === undefined || !askAgain(error)) return next;
       }
     };
     const timeout = handshakes.wait(member).then(() => "timeout" as const);
@@ -258,10 +284,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
     if (first.done) return undefined;
     if (closing) return SHUTTING_DOWN;
-    if (first.value === LINE_TOO_LONG) return "ID is too long";
+    if (first.value === LINE_TOO_LONG) return ID_TOO_LONG;
     const id = first.value.trim();
-    const error = idError(id) ??
-      (room.add(member, idKey(id)) ? undefined : `ID "${id}" is already in the room`);
+    const error = idError(id) ?? (room.add(member, idKey(id)) ? undefined : idTaken(id));
     if (error) return error;
     member.name = id;
     log(`${id} Client connect`);
@@ -311,9 +336,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   function rename(member: Member, id: string): void {
     if (id === member.name) return room.sendLineTo(member, `Server: you are already ${id}`);
     const error = idError(id) ??
-      (room.rekey(member, idKey(member.name), idKey(id))
-        ? undefined
-        : `ID "${id}" is already in the room`);
+      (room.rekey(member, idKey(member.name), idKey(id)) ? undefined : idTaken(id));
     if (error) return room.sendLineTo(member, `Error: ${error}`);
     const old = member.name;
     member.name = id;

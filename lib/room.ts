@@ -220,6 +220,29 @@ export class Room {
   }
 
   /**
+   * Whether a member is here under `key`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * room.add(bob);
+   * assert.equal(room.has("bob"), true);
+   * assert.equal(room.has("amy"), false);
+   * bob.close();
+   * ```
+   */
+  has(key: string): boolean {
+    return this.#members.has(key);
+  }
+
+  /**
    * Adds `member` under `key`; returns `false`, changing nothing, when the key is taken.
    * What was broadcast earlier in this turn goes to the members already here, not to it.
    *

@@ -2,7 +2,7 @@
  * client.ts and server.ts as real subprocesses: the way users run them.
  */
 import assert from "node:assert/strict";
-import { startServer, type ThreadedServerOptions } from "../server.ts";
+import { ID_PROMPT, startServer, type ThreadedServerOptions } from "../server.ts";
 import { startSelectServer } from "../select_server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
@@ -395,6 +395,20 @@ Deno.test("client.ts prints the server's refusal of a taken ID and exits 1", asy
     ]);
     await alice.close();
   });
+});
+
+Deno.test("client.ts takes a refusal as final even when the server would ask again", async () => {
+  // A stand-in server that answers a late ID as it would a person's: the error, then the prompt.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const client = Script.start("client.ts", ["127.0.0.1", String(listener.addr.port), "bob"]);
+  const conn = await acceptWithin(listener);
+  const answer = `Error: ID "bob" is already in the room\n${ID_PROMPT}\n`;
+  await writeAll(conn, encoder.encode(answer));
+  const { code, stdout } = await exitWithin(client); // stdin still open, the server still there
+  assert.equal(code, 1);
+  assert.ok(stdout.includes('Error: ID "bob" is already in the room'), stdout.join("\n"));
+  assert.match(await readToEnd(conn), /^bob\n/); // it closed
+  conn.close();
 });
 
 Deno.test("client.ts and select_client.ts exit 1 when refused, however early their input ended", async () => {

@@ -253,6 +253,34 @@ Deno.test("startServer() answers a line that is no ID with the prompt, and lets 
   });
 });
 
+Deno.test("startServer() asks a prompted person again for a refused ID, while prompts last", async () => {
+  await withServer(async (port) => {
+    const [alice] = await joinAll(port, ["alice"]);
+    // A person at nc, prompted: told why an ID is refused, and asked again.
+    const person = await LineClient.connect(port);
+    await person.send("");
+    await person.expect(ID_PROMPT);
+    await person.send("Alice");
+    assert.equal(await person.expect(/^Error/), 'Error: ID "Alice" is already in the room');
+    await person.expect(ID_PROMPT);
+    await person.sendRaw("x".repeat(5000) + "\n");
+    assert.equal(await person.expect(/^Error/), "Error: ID is too long");
+    await person.expect(ID_PROMPT);
+    await person.send("bob");
+    await person.expect(/^Server: welcome bob; 2 here/);
+    // Out of prompts (three), a refusal closes, as it does at once for a client, never prompted.
+    const stubborn = await LineClient.connect(port);
+    for (const line of ["", "a b", "alice", "bob"]) await stubborn.send(line);
+    const last = await stubborn.expectClose();
+    assert.equal(last.at(-1), 'Error: ID "bob" is already in the room');
+    assert.equal(stubborn.lines.filter((line) => line === ID_PROMPT).length, 3);
+    const client = await LineClient.connect(port);
+    await client.send("alice");
+    assert.deepEqual(await client.expectClose(), ['Error: ID "alice" is already in the room']);
+    await closeAll([alice, person, stubborn, client]);
+  });
+});
+
 Deno.test("startServer() logs a connection closed as idle before it sent its ID", async () => {
   // --idle-timeout shorter than --handshake-timeout: the idle rule comes first.
   await withServer(async (port, log) => {
