@@ -162,7 +162,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const send = (text: string) => ignoringDisconnect(() => writer.write(encodeLine(text)));
   /** The server does not send us our own lines: show them as the others see them. */
   const echo = (line: string, command: ChatCommand | undefined) => {
-    if (command === undefined && !isBlank(messageText(line))) show(`[${id}]${messageText(line)}`);
+    // Blank as the server sees it, sanitized: U+2028 is white space to trim(), not to the room.
+    const message = messageText(line);
+    if (command === undefined && !isBlank(sanitize(message))) show(`[${id}]${message}`);
     if (command?.name === "me" && command.argument !== "") show(`* ${id} ${command.argument}`);
   };
 

@@ -33,8 +33,10 @@ import { type LineReader, typedInput } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
+  DUMB_TERMINAL,
   formatReceived,
   PLAIN_STYLE,
+  terminalType,
 } from "./lib/terminal_style.ts";
 import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { INPUT_LINE_TOO_LONG, SERVER_LINE_TOO_LONG, textLines } from "./lib/text_lines.ts";
@@ -136,8 +138,8 @@ export interface SelectClientOptions {
   output?: (text: string) => void;
   /**
    * Whether to erase each typed line once sent, without a terminal UI (default: when stdin is
-   * a terminal). The erase goes to stdout when it is a terminal, else to stderr when that is
-   * one, and never into a pipe.
+   * a terminal, and not a dumb one). The erase goes to stdout when it is a terminal, else to
+   * stderr when that is one, and never into a pipe.
    */
   erase?: boolean;
   /**
@@ -171,7 +173,8 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
     output = (text: string) => console.log(text),
     style = PLAIN_STYLE,
   } = options;
-  const erase = terminal === undefined && (options.erase ?? Deno.stdin.isTerminal());
+  const erase = terminal === undefined &&
+    (options.erase ?? (Deno.stdin.isTerminal() && terminalType() !== DUMB_TERMINAL));
   const conn = await connectTo({
     host: options.host,
     port: options.port,

@@ -571,7 +571,8 @@ export class TerminalUi {
   /**
    * Gives the terminal back: erases the input line, leaving the cursor at the start of an empty
    * line, turns bracketed paste off, shows the cursor and turns raw mode off. Safe to call more
-   * than once, and never throws: it runs while a program is dying.
+   * than once; a terminal that is gone (hung up) is no error. Anything else is thrown, once raw
+   * mode is off.
    *
    * @example Usage
    * ```ts

@@ -769,28 +769,41 @@ async function expectRestoredExit(pane: Pane, code: number): Promise<void> {
 /** The SGR sequences that set a color. */
 const COLOR = /\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])(?:;[0-9;]*)?m/;
 
-Deno.test({
-  name: "client.ts on a dumb terminal (Emacs's shell) prints plain lines: no prompt, no colors",
-  ignore: tmuxSkip !== undefined,
-  async fn() {
-    await using room = await watchedRoom(threaded);
-    const { port, watcher: alice } = room;
-    const command = [Deno.execPath(), "run", "--quiet", "--allow-net", "--allow-env=TERM"]
-      .concat(["client.ts", "127.0.0.1", String(port), "bob"]);
-    await using pane = await Pane.start(command.map(shellQuote).join(" "), { TERM: "dumb" });
-    await alice.expect("clientbob- enter");
-    await alice.send("hello bob");
-    await pane.waitFor("alice's message", ({ rows }) => rows.includes("[alice]hello bob"));
-    const { rows } = await pane.screen(true);
-    assert.ok(!rows.some((row) => row.startsWith(">")), `a prompt: ${rows.join("\n")}`);
-    assert.ok(!rows.some((row) => COLOR.test(row)), `colors: ${rows.join("\n")}`);
-    await pane.type("hi alice");
-    await pane.press("Enter");
-    await alice.expect("[bob]hi alice");
-    await pane.press("C-d");
-    await expectRestoredExit(pane, 0);
-  },
-});
+for (const flavor of [threaded, select]) {
+  const script = flavor === threaded ? "client.ts" : "select_client.ts";
+  Deno.test({
+    name: `${script} on a dumb terminal (Emacs's shell) prints plain lines: no prompt, no colors`,
+    ignore: tmuxSkip !== undefined,
+    async fn() {
+      await using room = await watchedRoom(flavor);
+      const { port, watcher } = room;
+      const args = ["127.0.0.1", String(port), ...(flavor === threaded ? ["bob"] : [])];
+      const command = [Deno.execPath(), "run", "--quiet", "--allow-net", "--allow-env=TERM"]
+        .concat([script, ...args]);
+      await using pane = await Pane.start(command.map(shellQuote).join(" "), { TERM: "dumb" });
+      if (flavor === threaded) await watcher.expect("clientbob- enter");
+      else await enteredName(watcher);
+      await watcher.send("hello there");
+      await pane.waitFor("the message", ({ rows }) => rows.some((row) => row.endsWith("there")));
+      await pane.type("hi all");
+      await pane.press("Enter");
+      await watcher.expect(/hi all$/);
+      if (flavor.echoes) {
+        await pane.waitFor(
+          "the echo",
+          ({ rows }) => rows.some((row) => row.endsWith("] : hi all")),
+        );
+      }
+      const { rows } = await pane.screen(true);
+      assert.ok(!rows.some((row) => row.startsWith(">")), `a prompt: ${rows.join("\n")}`);
+      assert.ok(!rows.some((row) => COLOR.test(row)), `colors: ${rows.join("\n")}`);
+      // What was typed stays, as the terminal echoed it: nothing moves the cursor to erase it.
+      assert.ok(rows.includes("hi all"), `the typed line erased: ${rows.join("\n")}`);
+      await pane.press("C-d");
+      await expectRestoredExit(pane, 0);
+    },
+  });
+}
 
 Deno.test({
   name: "client.ts in a terminal prints above the half-typed line and restores on Ctrl-C",
@@ -824,6 +837,13 @@ Deno.test({
     await alice.expect("[bob]as the report's client wrote");
     await pane.waitFor("the report's prefix, not shown twice", ({ rows, y }) => {
       return rows.slice(0, y).includes("» [bob]as the report's client wrote") && rows[y] === ">";
+    });
+    // Blank to String.trim(), not to the server, which shows it: the echo agrees with the room.
+    await pane.type("\u2028");
+    await pane.press("Enter");
+    await alice.expect("[bob]<U+2028>");
+    await pane.waitFor("bob's own line, as the room got it", ({ rows, y }) => {
+      return rows.slice(0, y).includes("» [bob]<U+2028>") && rows[y] === ">";
     });
 
     await pane.type("half a thought");
