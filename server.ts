@@ -289,8 +289,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     const error = idError(id) ?? (room.add(member, idKey(id)) ? undefined : idTaken(id));
     if (error) return error;
     member.name = id;
-    log(`${id} Client connect`);
+    // The room before the console, as for a message: what the room hears stays whole, even if
+    // logging fails (then the room hears this member leave, having heard it come).
     presence.joined(id, `client${id}- enter`, member);
+    log(`${id} Client connect`);
     const here = hereSummary(room, room.size);
     room.sendLineTo(member, `Server: welcome ${id}; ${here}; /help lists the commands`);
     return undefined;

@@ -281,6 +281,24 @@ Deno.test("startServer() asks a prompted person again for a refused ID, while pr
   });
 });
 
+Deno.test("startServer() closes a member whose join fails unexpectedly, and the room hears both", async () => {
+  await withServer(async (port) => {
+    const [alice] = await joinAll(port, ["alice"]);
+    const mallory = await LineClient.connect(port);
+    await mallory.send("mallory");
+    await mallory.expectClose();
+    await alice.expect("clientmallory- enter");
+    await alice.expect("clientmallory- exit (server error)");
+    await alice.send("/who");
+    assert.equal(await alice.expect(/^Server: \d+ here/), "Server: 1 here: alice");
+    await closeAll([alice, mallory]);
+  }, {
+    log: (line) => {
+      if (line === "mallory Client connect") throw new TypeError("Injected fault");
+    },
+  });
+});
+
 Deno.test("startServer() logs a connection closed as idle before it sent its ID", async () => {
   // --idle-timeout shorter than --handshake-timeout: the idle rule comes first.
   await withServer(async (port, log) => {
