@@ -240,14 +240,14 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       if (prompted++ < MAX_ID_PROMPTS) member.sendLine(ID_PROMPT);
     };
     /**
-     * Tells one who was prompted (a person, as clients send their ID at once) why a line is no
-     * ID, and asks again, as IRC does, while prompts are left; `false` when it is not asked.
+     * Whether one who was prompted (a person, as clients send their ID at once) is told why an
+     * ID is refused and asked again, as IRC does: while prompts are left. Otherwise the refusal
+     * is left to the join below, which closes.
      */
+    const mayAskAgain = () => prompted > 0 && prompted < MAX_ID_PROMPTS;
     const askAgain = (error: string) => {
-      if (prompted === 0 || prompted >= MAX_ID_PROMPTS) return false;
       member.sendLine(`Error: ${error}`);
       prompt();
-      return true;
     };
     /** The first line that may be an ID: a person at nc may press Enter, or type a command, first. */
     const firstId = async () => {
@@ -255,8 +255,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         const next = await lines.next();
         if (next.done) return next;
         if (next.value === LINE_TOO_LONG) {
-          if (askAgain(ID_TOO_LONG)) continue;
-          return next;
+          if (!mayAskAgain()) return next;
+          askAgain(ID_TOO_LONG);
+          continue;
         }
         const text = next.value.trim();
         const command = parseChatCommand(text);
@@ -265,8 +266,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
           prompt();
           continue;
         }
+        if (!mayAskAgain()) return next;
         const error = idError(text) ?? (room.has(idKey(text)) ? idTaken(text) : undefined);
-        if (error === undefined || !askAgain(error)) return next;
+        if (error === undefined) return next;
+        askAgain(error);
       }
     };
     const timeout = handshakes.wait(member).then(() => "timeout" as const);
