@@ -33,9 +33,9 @@ import { type LineReader, typedInput } from "./lib/terminal_input.ts";
 import {
   DISPLAY_OPTION_SPECS,
   type DisplayStyle,
-  DUMB_TERMINAL,
   formatReceived,
   PLAIN_STYLE,
+  takesEscapes,
   terminalType,
 } from "./lib/terminal_style.ts";
 import { type TerminalUi } from "./lib/terminal_ui.ts";
@@ -174,7 +174,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
     style = PLAIN_STYLE,
   } = options;
   const erase = terminal === undefined &&
-    (options.erase ?? (Deno.stdin.isTerminal() && terminalType() !== DUMB_TERMINAL));
+    (options.erase ?? takesEscapes(Deno.stdin, terminalType()));
   const conn = await connectTo({
     host: options.host,
     port: options.port,

@@ -76,18 +76,8 @@ export const DISPLAY_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = Object
   timestamps: { type: "boolean", help: "Prefix each received line with the time as HH:MM" },
 });
 
-/**
- * The `TERM` of a terminal that understands no escape codes (Emacs's `M-x shell`, say): the
- * clients print plain lines to it, as to a pipe.
- *
- * @example Usage
- * ```ts
- * import { DUMB_TERMINAL, terminalType } from "./terminal_style.ts";
- *
- * if (terminalType() === DUMB_TERMINAL) console.log("plain lines only");
- * ```
- */
-export const DUMB_TERMINAL = "dumb";
+/** The `TERM` of a terminal that understands no escape codes: Emacs's `M-x shell`, say. */
+const DUMB_TERMINAL = "dumb";
 
 /**
  * The terminal type in `TERM`, when the program may read it (`-A`, or `--allow-env=TERM`), and
@@ -107,6 +97,30 @@ export const DUMB_TERMINAL = "dumb";
 export function terminalType(): string | undefined {
   const { state } = Deno.permissions.querySync({ name: "env", variable: "TERM" });
   return state === "granted" ? Deno.env.get("TERM") : undefined;
+}
+
+/**
+ * Whether `stream` is a terminal that takes escape codes: a terminal whose type, `term`, is not
+ * `dumb`. Where it is not, the clients print plain lines, as to a pipe.
+ *
+ * @example Usage
+ * ```ts
+ * import { takesEscapes } from "./terminal_style.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const terminal = { isTerminal: () => true };
+ * equal(takesEscapes(terminal, "xterm-256color"), true);
+ * equal(takesEscapes(terminal, undefined), true); // TERM unknown
+ * equal(takesEscapes(terminal, "dumb"), false); // Emacs's M-x shell
+ * equal(takesEscapes({ isTerminal: () => false }, "xterm-256color"), false); // a pipe
+ * ```
+ *
+ * @param stream The stream drawn on, or typed into.
+ * @param term The terminal type: `terminalType()`, or `undefined` if unknown.
+ * @returns `true` for a terminal that is not a dumb one.
+ */
+export function takesEscapes(stream: { isTerminal(): boolean }, term: string | undefined): boolean {
+  return stream.isTerminal() && term !== DUMB_TERMINAL;
 }
 
 /**
@@ -177,8 +191,7 @@ export interface DisplayStyleOptions {
 export function displayStyle(options: DisplayStyleOptions = {}): DisplayStyle {
   const { noColor = false, timestamps = false, noColorEnv = Deno.noColor, stdout = Deno.stdout } =
     options;
-  const term = "term" in options ? options.term : terminalType();
-  const terminal = stdout.isTerminal() && term !== DUMB_TERMINAL;
+  const terminal = takesEscapes(stdout, "term" in options ? options.term : terminalType());
   return { color: terminal && !noColor && !noColorEnv, markSelf: terminal, timestamps };
 }
 

@@ -12,7 +12,7 @@ import { within } from "./deadlines.ts";
 import { errorCode, isDisconnect } from "./errors.ts";
 import { displayWidth, graphemes } from "./display_width.ts";
 import { LineEditor, type LineEditorOptions } from "./line_editor.ts";
-import { DUMB_TERMINAL, terminalType } from "./terminal_style.ts";
+import { takesEscapes, terminalType } from "./terminal_style.ts";
 import { type TypedInput } from "./terminal_input.ts";
 import { writeAllSync } from "./write_all.ts";
 
@@ -205,7 +205,7 @@ export function isInteractive(
   stdout: { isTerminal(): boolean } = Deno.stdout,
   term: string | undefined = terminalType(),
 ): boolean {
-  return stdin.isTerminal() && stdout.isTerminal() && term !== DUMB_TERMINAL;
+  return stdin.isTerminal() && takesEscapes(stdout, term);
 }
 
 /**
