@@ -17,6 +17,8 @@ import { displayWidth, graphemes } from "./display_width.ts";
  * - `interrupt`: Ctrl-C was pressed. The line is left as it is; call
  *   {@linkcode LineEditor.clear} to discard it.
  * - `eof`: Ctrl-D was pressed on an empty line.
+ * - `full`: some of the input was dropped, because the line holds
+ *   {@linkcode LineEditorOptions.maxLength} characters already; ring the bell.
  *
  * @example Usage
  * ```ts
@@ -32,7 +34,8 @@ export type EditorAction =
   | { type: "submit"; line: string }
   | { type: "redraw" }
   | { type: "interrupt" }
-  | { type: "eof" };
+  | { type: "eof" }
+  | { type: "full" };
 
 /**
  * Options for the {@linkcode LineEditor} constructor.
@@ -57,6 +60,13 @@ export interface LineEditorOptions {
    * @default {1000}
    */
   historySize?: number;
+  /**
+   * The most UTF-16 code units the line holds: typing or pasting past it is dropped (with a
+   * `full` action), so a huge paste cannot make every later keystroke slow.
+   *
+   * @default {65536}
+   */
+  maxLength?: number;
 }
 
 /**
@@ -84,6 +94,8 @@ export interface RenderOptions {
 
 /** Default for {@linkcode LineEditorOptions.historySize}. */
 const DEFAULT_HISTORY_SIZE = 1000;
+/** A line of 64 Ki code units still takes a keystroke in a few milliseconds. */
+const DEFAULT_MAX_LENGTH = 64 * 1024;
 
 /** The longest incomplete escape sequence kept between feeds; the excess is dropped. */
 const MAX_ESCAPE_LENGTH = 32;
@@ -244,6 +256,9 @@ export class LineEditor {
   #changed = false;
   #history: string[];
   #historySize: number;
+  #maxLength: number;
+  /** Input was dropped by this feed, the line being full. */
+  #overflowed = false;
   /** Index into #history of the recalled line; #history.length while editing the draft. */
   #historyIndex: number;
   #draft = "";
@@ -271,13 +286,20 @@ export class LineEditor {
    * @param options Pre-loaded history and history size.
    */
   constructor(options: LineEditorOptions = {}) {
-    const { history = [], historySize = DEFAULT_HISTORY_SIZE } = options;
+    const { history = [], historySize = DEFAULT_HISTORY_SIZE, maxLength = DEFAULT_MAX_LENGTH } =
+      options;
     if (!Number.isInteger(historySize) || historySize < 0) {
       throw new RangeError(
         `Cannot create line editor: historySize must be a non-negative integer, received "${historySize}"`,
       );
     }
+    if (!Number.isInteger(maxLength) || maxLength < 1) {
+      throw new RangeError(
+        `Cannot create line editor: maxLength must be a positive integer, received "${maxLength}"`,
+      );
+    }
     this.#historySize = historySize;
+    this.#maxLength = maxLength;
     const lines = history.filter((line) => line.trim() !== "");
     this.#history = historySize === 0 ? [] : lines.slice(-historySize);
     this.#historyIndex = this.#history.length;
@@ -381,7 +403,7 @@ export class LineEditor {
    * ```
    *
    * @param input Bytes read from the terminal, or text already decoded.
-   * @returns The actions, in input order; at most one `change`, always last.
+   * @returns The actions, in input order, then at most one `full` and one `change`, in that order.
    */
   feed(input: Uint8Array | string): EditorAction[] {
     const text = typeof input === "string" ? input : this.#decoder.decode(input, { stream: true });
@@ -427,6 +449,8 @@ export class LineEditor {
       }
     }
     insertTyped();
+    if (this.#overflowed) actions.push({ type: "full" });
+    this.#overflowed = false;
     if (this.#changed) actions.push({ type: "change" });
     this.#changed = false;
     return actions;
@@ -577,6 +601,14 @@ export class LineEditor {
   }
 
   #insert(text: string): void {
+    const room = this.#maxLength - this.#line.length;
+    if (text.length > room) {
+      this.#overflowed = true;
+      // Half a surrogate pair would decode as U+FFFD: the character goes whole, or not at all.
+      const cut = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
+      if (cut <= 0) return;
+      text = text.slice(0, cut);
+    }
     const line = this.#line.slice(0, this.#cursor) + text + this.#line.slice(this.#cursor);
     this.#edit(line, this.#cursor + text.length);
   }
@@ -674,4 +706,8 @@ export class LineEditor {
         return;
     }
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -377,6 +377,28 @@ Deno.test("LineEditor.feed() behaviour with bracketed paste", () => {
   deepEqual(split.history, ["x y"]);
 });
 
+Deno.test("LineEditor.feed() behaviour with a full line", () => {
+  const FULL: EditorAction = { type: "full" };
+  const editor = new LineEditor({ maxLength: 8 });
+  deepEqual(editor.feed("abcd"), [CHANGE]);
+  deepEqual(editor.feed(PASTE_START + "ef"), [CHANGE], "a paste split across reads");
+  deepEqual(editor.feed("g😀h" + PASTE_END), [FULL, CHANGE], "the emoji goes whole or not at all");
+  equal(editor.line, "abcdefg");
+  deepEqual(editor.feed("ijk"), [FULL, CHANGE]);
+  equal(editor.line, "abcdefgi");
+  deepEqual(editor.feed("z"), [FULL], "nothing changed, nothing to redraw");
+  deepEqual(editor.feed(LEFT), [CHANGE], "keys still work");
+  deepEqual(editor.feed(BACKSPACE + BACKSPACE + "😀"), [CHANGE]);
+  deepEqual(editor.feed("\r"), [{ type: "submit", line: "abcde😀i" }, CHANGE]);
+  deepEqual(editor.feed("😀".repeat(4)), [CHANGE], "a pair fills the last two code units");
+  equal(editor.line, "😀".repeat(4));
+
+  throws(() => new LineEditor({ maxLength: 0 }), {
+    name: "RangeError",
+    message: 'Cannot create line editor: maxLength must be a positive integer, received "0"',
+  });
+});
+
 Deno.test("LineEditor.feed() behaviour with inserted zero-width joiners", () => {
   const editor = editorWith("👩💻" + LEFT);
   equal(editor.cursor, 2);

@@ -164,6 +164,8 @@ const BRACKETED_PASTE_ON = "\x1b[?2004h";
 const BRACKETED_PASTE_OFF = "\x1b[?2004l";
 /** Resets colors and attributes, after a line that set some. */
 const RESET_STYLE = "\x1b[0m";
+/** Rung when the line editor is full and drops input. */
+const BELL = "\x07";
 /** SGR sequences, which take no columns. */
 const SGR_SEQUENCE = /\x1b\[[0-9;:]*m/g;
 
@@ -552,6 +554,9 @@ export class TerminalUi {
             break;
           case "redraw":
             this.redraw();
+            break;
+          case "full":
+            if (this.#active) this.#write(BELL);
             break;
           case "submit":
             yield { type: "line", line: action.line };

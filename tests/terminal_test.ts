@@ -150,6 +150,25 @@ Deno.test("TerminalUi.input() yields lines, interrupt and eof, and edits in betw
   ui.restore();
 });
 
+Deno.test("TerminalUi.input() rings the bell for keys a full line drops", async () => {
+  const terminal = new FakeTerminal();
+  const ui = terminal.ui();
+  ui.start();
+  const input = ui.input();
+  const next = input.next();
+  for (let i = 0; i < 64; i++) terminal.type("x".repeat(1024)); // a paste, read by read
+  await terminal.reading.promise;
+  assert.ok(!terminal.take().includes("\x07"), "the line is full, nothing dropped yet");
+  terminal.type("y");
+  await terminal.reading.promise;
+  assert.equal(terminal.take(), "\x07", "the key is dropped, the line is not redrawn");
+  terminal.type("\r");
+  assert.deepEqual((await next).value, { type: "line", line: "x".repeat(64 * 1024) });
+  ui.restore();
+  terminal.type(null);
+  assert.deepEqual(await Array.fromAsync(input), [{ type: "eof" }]);
+});
+
 Deno.test("TerminalUi.input() clears the screen on Ctrl-L, draws the lines that fit", async () => {
   const terminal = new FakeTerminal();
   terminal.size = { columns: 10, rows: 4 };
