@@ -247,10 +247,10 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             closeOffLoop(member, member.closeWhenFlushed(FLUSH_ON_CLOSE_MS));
             admission.release(member.conn.remoteAddr.hostname);
             const reason = member.closeReason ? ` (${member.closeReason})` : "";
-            log(`Client (${pair(member)}) disconnected.${reason}`);
             if (!stopping) {
               presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);
             }
+            log(`Client (${pair(member)}) disconnected.${reason}`);
             break;
           }
           case "stop": {
@@ -265,9 +265,10 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           }
         }
       } catch (error) {
-        // An error no one expected, on a member's line: it costs that member alone. Its reads
-        // end with the close, and its "closed" event tells the room. Elsewhere, it ends the loop.
-        if (event.type !== "line") throw error;
+        // An error no one expected, on a member's line or its leaving, costs that member alone:
+        // its reads end with the close, and its "closed" event tells the room (or it has told
+        // it). On an accept or the stop, the loop's own state may be torn: it ends the loop.
+        if (event.type !== "line" && event.type !== "closed") throw error;
         logFault(log, event.member.address, error);
         event.member.close(SERVER_ERROR);
       }

@@ -151,7 +151,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
 
   async function acceptLoop(): Promise<void> {
     for await (const conn of acceptConnections(listener, log)) {
-      tasks.set(conn, serveConnection(conn));
+      // A fault while handling a fault (leave() failing again) must not go unhandled either.
+      const fault = (error: unknown) => logFault(log, formatAddress(conn.remoteAddr), error);
+      tasks.set(conn, serveConnection(conn).catch(fault));
     }
   }
 
@@ -353,8 +355,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   function leave(member: Member): void {
     if (!room.delete(member, idKey(member.name))) return;
     const reason = member.closeReason ? ` (${member.closeReason})` : "";
-    log(`${member.name} Client disconnect${reason}`);
     presence.left(member.name, `client${member.name}- exit${reason}`, member);
+    log(`${member.name} Client disconnect${reason}`);
   }
 
   const accepting = acceptLoop();
