@@ -43,6 +43,8 @@ export const LINGER_MS = 300;
 export const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();
+const CR = 0x0d;
+const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
 /** The most bytes that small pieces queued behind a write are gathered into, per buffer. */
 const TAIL_BYTES = 4096;
@@ -62,6 +64,37 @@ const GATHER_AFTER = 16;
  */
 export function encodeLine(text: string): Uint8Array {
   return encoder.encode(text + "\n");
+}
+
+/**
+ * Ends every line of `lines` in CR LF instead of LF, for a member whose
+ * {@linkcode Member.crlf} is set; returns `lines` itself when it has no LF.
+ *
+ * @example Usage
+ * ```ts
+ * import { withCrlf } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const lines = new TextEncoder().encode("a\nb\n");
+ * assert.equal(new TextDecoder().decode(withCrlf(lines)), "a\r\nb\r\n");
+ * ```
+ */
+export function withCrlf(lines: Uint8Array): Uint8Array {
+  let count = 0;
+  for (let at = lines.indexOf(LF); at !== -1; at = lines.indexOf(LF, at + 1)) count++;
+  if (count === 0) return lines;
+  const out = new Uint8Array(lines.length + count);
+  let from = 0;
+  let to = 0;
+  for (let at = lines.indexOf(LF); at !== -1; at = lines.indexOf(LF, at + 1)) {
+    out.set(lines.subarray(from, at), to);
+    to += at - from;
+    out[to++] = CR;
+    out[to++] = LF;
+    from = at + 1;
+  }
+  out.set(lines.subarray(from), to);
+  return out;
 }
 
 /** Options for {@linkcode Member}. */
@@ -94,6 +127,12 @@ export class Member {
   readonly address: string;
   /** The name others know the member by. */
   name: string;
+  /**
+   * Whether its lines end in CR LF: a telnet client's virtual terminal (RFC 854) moves down on
+   * LF alone, without going back to the start of the line. {@linkcode Member.sendLine} honours
+   * it; bytes given to {@linkcode Member.send} go as they are (see {@linkcode withCrlf}).
+   */
+  crlf = false;
   #queue: Uint8Array[] = [];
   /**
    * A buffer of ours whose start is the queue's last entry, with room for more: small pieces
@@ -323,7 +362,7 @@ export class Member {
    * ```
    */
   sendLine(text: string): void {
-    this.send(encodeLine(text));
+    this.send(encoder.encode(text + (this.crlf ? "\r\n" : "\n")));
   }
 
   /**

@@ -210,6 +210,7 @@ function telnetFilter(member: Member): TelnetFilter {
   let hinted = false;
   return new TelnetFilter({
     reply: (bytes) => member.send(bytes),
+    onTelnet: () => member.crlf = true, // lines end as its network virtual terminal wants them
     onInterrupt: () => {
       if (!hinted) member.sendLine(INTERRUPT_HINT);
       hinted = true;

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { type Member } from "./member.ts";
+import { type Member, withCrlf } from "./member.ts";
 
 // The end of the turn comes from the global `setImmediate`, not one imported from
 // `node:timers`: Deno loads its Node layer for either, but for the global only when it
@@ -685,6 +685,8 @@ function owedMs(debt: Debt | undefined, now: number): number {
  */
 type Start = "turn" | "now" | "later";
 
+const asIs = (bytes: Uint8Array): Uint8Array => bytes;
+
 /** Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`. */
 function handOver(
   member: Member,
@@ -692,16 +694,19 @@ function handOver(
   excluded: number[] | undefined,
   start: Start,
 ): void {
+  // Lines for a telnet client end in CR LF: a copy of its own, the batch's LF stays for the rest.
+  const lines = member.crlf ? withCrlf : asIs;
   let rest = batch;
   if (excluded !== undefined) {
     let at = 0;
     for (let i = 0; i < excluded.length; i += 2) {
-      if (excluded[i] > at) member.send(batch.subarray(at, excluded[i]));
+      if (excluded[i] > at) member.send(lines(batch.subarray(at, excluded[i])));
       at = excluded[i + 1];
     }
     rest = batch.subarray(at);
   }
   if (rest.length === 0) return;
+  rest = lines(rest);
   if (start === "now") member.sendNow(rest);
   else if (start === "later") member.sendLater(rest, ECHO_DELAY_MS);
   else member.send(rest);

@@ -49,6 +49,25 @@ Deno.test("Room.broadcastLine() gives a turn's lines to each member in one write
   for (const one of [amy, bob, cat]) one.close();
 });
 
+Deno.test("Room.broadcastLine() ends lines in CR LF for a member that wants them, and only for it", async () => {
+  const writes: string[] = [];
+  const { room: chat, amy, bob, cat, settle } = room(writes);
+  bob.crlf = true;
+  chat.broadcastLine("[amy]hi", amy);
+  chat.broadcastLine("[bob]hello", bob);
+  chat.broadcastLine("[cat]yo", cat);
+  chat.broadcastLine("[amy]bye", amy);
+  chat.flush();
+  bob.sendLine("Server: to bob alone");
+  await settle();
+  assert.deepEqual(writes, [
+    "amy: [bob]hello\n[cat]yo\n",
+    "bob: [amy]hi\r\n[cat]yo\r\n[amy]bye\r\nServer: to bob alone\r\n",
+    "cat: [amy]hi\n[bob]hello\n[amy]bye\n",
+  ]);
+  for (const one of [amy, bob, cat]) one.close();
+});
+
 Deno.test("Room.echoLine() writes to the sender after everyone else, in every flush", async () => {
   const writes: string[] = [];
   const { room: chat, amy, bob, cat, settle } = room(writes);

@@ -45,7 +45,7 @@ const FIRST_COMMAND = 236;
 /** The timing mark option (RFC 860). */
 const TIMING_MARK = 6;
 /** The answer to Are You There: something visible (BSD's telnetd prints `[Yes]`), a server line. */
-const HERE = new TextEncoder().encode("Server: [Yes]\n");
+const HERE = new TextEncoder().encode("Server: [Yes]\r\n");
 /**
  * The most bytes skipped in one subnegotiation. Nothing is negotiated here, so a client has
  * none to send; a longer one is taken for bytes that were never telnet's.
@@ -68,6 +68,11 @@ export interface TelnetFilterOptions {
    * {@linkcode TelnetFilter.push}.
    */
   onInterrupt?: () => void;
+  /**
+   * Called at the first telnet command in the stream, before anything is answered: the peer
+   * is a telnet client (a stray 0xFF before a byte that is no command proves nothing).
+   */
+  onTelnet?: () => void;
 }
 
 /**
@@ -100,11 +105,13 @@ export class TelnetFilter {
   #refused = new Set<number>();
   #reply: TelnetFilterOptions["reply"];
   #onInterrupt: TelnetFilterOptions["onInterrupt"];
+  #onTelnet: TelnetFilterOptions["onTelnet"];
 
   /** A filter at the start of a stream. */
   constructor(options: TelnetFilterOptions) {
     this.#reply = options.reply;
     this.#onInterrupt = options.onInterrupt;
+    this.#onTelnet = options.onTelnet;
   }
 
   /**
@@ -138,11 +145,16 @@ export class TelnetFilter {
           break;
         case COMMAND:
           this.#state = TEXT;
-          if (byte === IAC) {
-            chunk[kept++] = IAC; // escaped: the byte itself
-          } else if (byte < FIRST_COMMAND) {
-            chunk[kept++] = byte; // not telnet; the 0xFF, never text, goes
-          } else if (byte >= WILL) {
+          if (byte === IAC || byte < FIRST_COMMAND) {
+            // IAC IAC: the byte itself, escaped. Any other: not telnet; the 0xFF, never text, goes.
+            chunk[kept++] = byte;
+            break;
+          }
+          if (this.#onTelnet) {
+            this.#onTelnet();
+            this.#onTelnet = undefined;
+          }
+          if (byte >= WILL) {
             this.#verb = byte;
             this.#state = OPTION;
           } else if (byte === SB) {

@@ -70,6 +70,21 @@ Deno.test("TelnetFilter.push() answers after the text before it, and reports Ctr
   assert.deepEqual(run([[IAC, IP, IAC, IP]]).events, ["interrupt"], "once a read");
 });
 
+Deno.test("TelnetFilter.push() tells of the first command, before anything is answered", () => {
+  const events: string[] = [];
+  const telnet = new TelnetFilter({
+    reply: () => events.push("reply"),
+    onInterrupt: () => events.push("interrupt"),
+    onTelnet: () => events.push("telnet"),
+  });
+  // Latin-1 text or stray bytes: an escaped 0xFF, or one before a byte that is no command.
+  telnet.push(new Uint8Array([...text("caf"), IAC, IAC, IAC, 0x62, IAC]));
+  assert.deepEqual(events, [], "no telnet command yet");
+  telnet.push(new Uint8Array([IP, IAC, DO, TM])); // IAC, then the command in the next read
+  telnet.push(new Uint8Array([IAC, IP, IAC, DO, TM, IAC, NOP]));
+  assert.deepEqual(events, ["telnet", "reply", "interrupt", "reply", "interrupt"]);
+});
+
 Deno.test("TelnetFilter.push() refuses each option once and agrees to every timing mark", () => {
   const asked = [IAC, DO, 1, IAC, WILL, 3, IAC, DO, 1, IAC, WILL, 3, IAC, DO, TM, IAC, DO, TM];
   assert.deepEqual(run([asked]).replies, [
@@ -83,7 +98,7 @@ Deno.test("TelnetFilter.push() refuses each option once and agrees to every timi
 Deno.test("TelnetFilter.push() answers Are You There with a visible [Yes]", () => {
   const ayt = run([[IAC, 246, ...text("hi\n"), IAC, 246]]); // once a read
   assert.equal(ayt.text, "hi\n");
-  assert.equal(new TextDecoder().decode(new Uint8Array(ayt.replies)), "Server: [Yes]\n");
+  assert.equal(new TextDecoder().decode(new Uint8Array(ayt.replies)), "Server: [Yes]\r\n");
 });
 
 Deno.test("TelnetFilter.push() returns a chunk without IAC as it is", () => {

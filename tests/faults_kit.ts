@@ -695,6 +695,8 @@ export class Tally {
   invalidUtf8 = false;
   #utf8 = new TextDecoder("utf-8", { fatal: true });
   #telnet: TelnetFilter | undefined;
+  /** A telnet member's last chunk ended in CR: is it the start of a CR LF? */
+  #cr = false;
   readonly notices: string[] = [];
   #eof = false;
   #reading: Promise<void>;
@@ -703,7 +705,8 @@ export class Tally {
   /**
    * Reads `conn` with a buffer of `bufferSize` bytes: small for many idle connections. With
    * `telnet`, for a member that sends 0xFF, the server's answers to its telnet commands are
-   * taken out before anything is counted: they are telnet's, not text.
+   * taken out before anything is counted: they are telnet's, not text; and so is the CR of the
+   * CR LF its lines may end in.
    */
   constructor(readonly conn: Deno.TcpConn, bufferSize = 64 * 1024, options: TallyOptions = {}) {
     if (options.telnet) this.#telnet = new TelnetFilter({ reply: () => {} });
@@ -771,7 +774,7 @@ export class Tally {
         const read = await this.conn.read(buffer);
         if (read === null) break;
         let chunk = buffer.subarray(0, read);
-        if (this.#telnet) chunk = this.#telnet.push(chunk);
+        if (this.#telnet) chunk = this.#withoutCr(this.#telnet.push(chunk));
         const count = chunk.length;
         if (count === 0) continue;
         this.#scan(chunk);
@@ -808,6 +811,23 @@ export class Tally {
     this.#changes.notify();
   }
 
+  /**
+   * Takes the CR out of each CR LF, which ends a telnet client's lines (a CR alone stays, to be
+   * counted); a CR at the end of a chunk waits for the next.
+   */
+  #withoutCr(chunk: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+    if (chunk.length === 0) return chunk;
+    const out = new Uint8Array(chunk.length + 1);
+    let length = 0;
+    if (this.#cr && chunk[0] !== LF) out[length++] = CR;
+    this.#cr = chunk[chunk.length - 1] === CR;
+    const end = this.#cr ? chunk.length - 1 : chunk.length;
+    for (let i = 0; i < end; i++) {
+      if (chunk[i] !== CR || chunk[i + 1] !== LF) out[length++] = chunk[i];
+    }
+    return out.subarray(0, length);
+  }
+
   /** Checks a chunk for invalid UTF-8 and control codes, with the platform's decoder. */
   #scan(chunk: Uint8Array): void {
     let text: string;
@@ -824,10 +844,12 @@ export class Tally {
 }
 
 const CONTROLS_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+const CR = 0x0d;
+const LF = 0x0a;
 
 /** Options for {@linkcode Tally}. */
 export interface TallyOptions {
-  /** Take the server's telnet answers out of what is read: for a member that sent 0xFF. */
+  /** Take the server's telnet answers and CR LF's CR out of what is read: for one that sent 0xFF. */
   telnet?: boolean;
 }
 

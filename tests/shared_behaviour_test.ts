@@ -104,7 +104,8 @@ for (const flavor of FLAVORS) {
     const b = await flavor.join(port, "b");
     await flavor.joined(b);
     await b.sendRaw(new Uint8Array(ctrlC));
-    assert.equal(await b.expect(/does not leave/), willTimingMark + INTERRUPT_HINT);
+    // From its first telnet command on, b is a telnet client: its lines end in CR LF.
+    assert.equal(await b.expect(/does not leave/), willTimingMark + INTERRUPT_HINT + "\r");
     await b.sendRaw(new Uint8Array([...ctrlC, ...new TextEncoder().encode("after ^C\r\n")]));
     const line = await a.expect(/after \^C$/);
     assert.ok(/[\]:] ?after \^C$/.test(line), `no telnet bytes in ${JSON.stringify(line)}`);
@@ -113,9 +114,12 @@ for (const flavor of FLAVORS) {
     await b.sendRaw("after ^D\r\n");
     assert.match(await a.expect(/after \^D$/), /[\]:] ?after \^D$/);
     // Maybe after the second Ctrl-C's answer, if b had no line since (the select server echoes).
-    assert.ok((await b.expect(/Server: Ctrl-D/)).endsWith(EOF_HINT));
+    assert.ok((await b.expect(/Server: Ctrl-D/)).endsWith(EOF_HINT + "\r"));
     await b.send("/who");
     await b.expect(/\d+ here/); // by now the second answer has come, before this line
+    const telnetLines = b.lines.slice(b.lines.findIndex((line) => line.includes("does not")));
+    assert.deepEqual(telnetLines.filter((line) => !line.endsWith("\r")), [], "CR LF, all of them");
+    assert.deepEqual(a.lines.filter((line) => line.includes("\r")), [], "LF alone for the others");
     const answers = b.lines.join("\n").split(willTimingMark).length - 1;
     assert.equal(answers, 2, "each Ctrl-C is answered");
     assert.equal(b.lines.filter((line) => line.includes("Ctrl-C does not")).length, 1, "hint once");
