@@ -12,7 +12,9 @@
  * paused with Ctrl-S, `| less` left alone, a stuck log shipper) never stops
  * the event loop, and with it the room. While a write waits, the lines after
  * it gather up to a bound; past that they are dropped, and the log says how
- * many. A console that goes away (`| head`) ends the log, not the server.
+ * many. A console that goes away (`| head`) ends the log, not the server; one
+ * whose writes fail otherwise (a full disk, a hung-up terminal) loses those
+ * lines, and the next write tries again and says how many.
  *
  * @module
  */
@@ -59,6 +61,9 @@ export class LineLog {
   #pending: string[] = [];
   #chars = 0;
   #dropped = 0;
+  /** Lines lost to failed writes, before those pending, and the last failure's message. */
+  #failed = 0;
+  #failure = "";
   #scheduled = false;
   /** The write in flight, if any: it starts the next one when it ends. */
   #writing: Promise<void> | undefined;
@@ -150,8 +155,14 @@ export class LineLog {
 
   /** Writes what is pending, then, when that is done, whatever came meanwhile. */
   #startWrite(): void {
-    if (this.#gone || (this.#pending.length === 0 && this.#dropped === 0)) return;
-    // The dropped lines came after the pending ones.
+    const lost = this.#pending.length + this.#failed + this.#dropped; // if this write fails
+    if (this.#gone || lost === 0) return;
+    // The lines a failure lost came before the pending ones; the dropped ones, after.
+    if (this.#failed > 0) {
+      this.#pending.unshift(
+        `(${this.#failed} lines not logged: the console failed: ${this.#failure})`,
+      );
+    }
     if (this.#dropped > 0) {
       this.#pending.push(`(${this.#dropped} lines not logged: the console fell behind)`);
     }
@@ -159,6 +170,7 @@ export class LineLog {
     this.#pending = [];
     this.#chars = 0;
     this.#dropped = 0;
+    this.#failed = 0;
     this.#writing = writeAll(this.#writer, encoder.encode(text)).then(
       () => {
         this.#writing = undefined;
@@ -166,10 +178,19 @@ export class LineLog {
       },
       (error) => {
         this.#writing = undefined;
-        if (!isDisconnect(error)) throw error;
-        this.#gone = true; // the console went away: the server goes on without it
-        this.#pending = [];
-        this.#chars = 0;
+        if (isDisconnect(error)) {
+          this.#gone = true; // the console went away: the server goes on without it
+          this.#pending = [];
+          this.#chars = 0;
+          return;
+        }
+        // A bug of ours, a TypeError say, is no failure of the console's: it surfaces.
+        if (error instanceof TypeError || error instanceof RangeError) throw error;
+        // Any other failure of the console (a full disk, a terminal hung up: EIO, a non-blocking
+        // pipe that is full) costs these lines, never the chat. They are counted, and the next
+        // line logged tries again, and says how many were lost.
+        this.#failed = lost;
+        this.#failure = error instanceof Error ? error.message : String(error);
       },
     );
   }

@@ -98,13 +98,37 @@ Deno.test("LineLog.write() goes quiet once the console is gone, and the process 
   assert.equal(writes, 1, "nothing more is written");
 });
 
-Deno.test("LineLog.write() rethrows a write error other than a gone console", async () => {
+Deno.test("LineLog.write() counts what a failing console lost, tries again, and says so", async () => {
+  const written: string[] = [];
+  let failing = true;
   const writer = {
-    write(_: Uint8Array): Promise<number> {
-      return Promise.reject(new Deno.errors.PermissionDenied("no"));
+    write(p: Uint8Array): Promise<number> {
+      if (failing) return Promise.reject(new Error("No space left on device (os error 28)"));
+      written.push(decoder.decode(p));
+      return Promise.resolve(p.length);
     },
   };
   const log = new LineLog({ writer });
   log.write("one");
-  await assert.rejects(log.flushed(1000), Deno.errors.PermissionDenied);
+  log.write("two");
+  await log.flushed(1000);
+  log.write("three");
+  await log.flushed(1000); // fails again, its note with it
+  failing = false; // space was freed
+  log.write("four");
+  await log.flushed(1000);
+  assert.deepEqual(written, [
+    "(3 lines not logged: the console failed: No space left on device (os error 28))\nfour\n",
+  ]);
+});
+
+Deno.test("LineLog.write() rethrows a TypeError from the console: a bug, not a failure", async () => {
+  const writer = {
+    write(_: Uint8Array): Promise<number> {
+      return Promise.reject(new TypeError("Expected a Uint8Array"));
+    },
+  };
+  const log = new LineLog({ writer });
+  log.write("one");
+  await assert.rejects(log.flushed(1000), TypeError);
 });

@@ -50,8 +50,47 @@ async function startQuietly(script: ServerScript) {
   return { port, child, stdout, stop, stderr };
 }
 
+/** Connects to `port` once something listens there, within `waitMs`. */
+async function connectOnceUp(port: number, waitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (true) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.ConnectionRefused) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
 for (const flavor of FLAVORS) {
   const script = scriptOf(flavor);
+
+  Deno.test(`${script}: a console that fails (a full disk) does not stop the server`, async () => {
+    const port = freePort();
+    const child = new Deno.Command("sh", {
+      // Every write to /dev/full fails with ENOSPC, as a log on a full disk does.
+      args: ["-c", 'exec "$0" "$@" >/dev/full', ...serverCommandLine(script, port)],
+      stdin: "null",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    await connectOnceUp(port); // its first line, `Listening on`, has failed by now
+    const alice = await flavor.join(port, "alice");
+    await flavor.joined(alice);
+    const bob = await flavor.join(port, "bob");
+    await flavor.joined(bob);
+    await alice.send("hello");
+    await bob.expect(/hello$/);
+    await bob.send("still here");
+    await alice.expect(/still here$/);
+    await Promise.all([alice.close(), bob.close()]);
+    child.kill("SIGTERM");
+    const { code } = await child.status;
+    assert.equal(code, 0, await stderr);
+    assert.equal(await stderr, "");
+  });
 
   Deno.test(`${script}: a console that stops reading does not stop the room`, async () => {
     const server = await startQuietly(script); // and nobody reads its stdout from here on
