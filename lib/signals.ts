@@ -32,6 +32,13 @@ export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
  */
 export const TERMINAL_STOP_SIGNALS: readonly Deno.Signal[] = [...STOP_SIGNALS, "SIGHUP"];
 
+/**
+ * A repeat of the first signal this soon after it, in ms, is the same request delivered twice:
+ * `deno task` passes on to its child the SIGINT a terminal's Ctrl-C, or the SIGTERM systemd,
+ * sends to the whole process group, the child included.
+ */
+const REPEAT_MS = 250;
+
 /** Added to a signal's number for the exit status of a process it ends, as shells report it. */
 const SIGNAL_EXIT_BASE = 128;
 /** The numbers of the stop signals, the same on every POSIX system. */
@@ -54,7 +61,9 @@ function exitStatusAfter(signal: Deno.Signal): number {
  * A program's stop signals, listened for until disposed: {@linkcode StopSignals.received}
  * resolves with the first of them to arrive, and the program starts its clean exit (a client
  * leaves, a server tells its members and closes), a bounded time. Another one after it is the
- * user who will not wait: the process exits at once, with status 128
+ * user who will not wait (but not the same signal within 250 ms of the first: that is the one
+ * request delivered twice, by `deno task` and the terminal): the process exits at once, with
+ * status 128
  * plus the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process the
  * signal ended. `Deno.exit` still runs the `unload` listeners, so a started `TerminalUi` gives the
  * terminal back. Disposing removes the listeners, so a program run inside a bigger one (or a
@@ -73,7 +82,8 @@ export class StopSignals implements Disposable {
   /** The first of the signals to arrive. */
   readonly received: Promise<Deno.Signal>;
   #resolve: (signal: Deno.Signal) => void;
-  #arrived = false;
+  /** The first signal or key taken, and when. */
+  #first: { signal: Deno.Signal; at: number } | undefined;
   #listeners: [Deno.Signal, () => void][];
 
   /**
@@ -92,7 +102,7 @@ export class StopSignals implements Disposable {
     const { promise, resolve } = Promise.withResolvers<Deno.Signal>();
     this.received = promise;
     this.#resolve = resolve;
-    this.#listeners = signals.map((signal) => [signal, () => this.deliver(signal)]);
+    this.#listeners = signals.map((signal) => [signal, () => this.#signalled(signal)]);
     for (const [signal, listener] of this.#listeners) Deno.addSignalListener(signal, listener);
   }
 
@@ -115,9 +125,16 @@ export class StopSignals implements Disposable {
    */
   deliver(signal: Deno.Signal): void {
     if (this.#listeners.length === 0) return;
-    if (this.#arrived) Deno.exit(exitStatusAfter(signal));
-    this.#arrived = true;
+    if (this.#first) Deno.exit(exitStatusAfter(signal));
+    this.#first = { signal, at: performance.now() };
     this.#resolve(signal);
+  }
+
+  /** A signal from the system; the first one's twin, right after it, is no second request. */
+  #signalled(signal: Deno.Signal): void {
+    const first = this.#first;
+    if (first?.signal === signal && performance.now() - first.at < REPEAT_MS) return;
+    this.deliver(signal);
   }
 
   /**

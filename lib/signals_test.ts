@@ -41,6 +41,37 @@ Deno.test("StopSignals exits at once on a second signal, 128 + its number", asyn
   await lines.return?.();
 });
 
+Deno.test("StopSignals takes the first signal's twin, right after it, for the same request", async () => {
+  const module = new URL("./signals.ts", import.meta.url).href;
+  const program = `import { StopSignals } from ${JSON.stringify(module)};
+    const stop = new StopSignals();
+    let count = 0;
+    const counted = () => console.log(\`SIGINT \${++count}\`); // after StopSignals' own listener
+    Deno.addSignalListener("SIGINT", counted);
+    console.log("listening");
+    await stop.received;
+    for await (const _ of Deno.stdin.readable); // leaving takes until stdin ends
+    Deno.removeSignalListener("SIGINT", counted);
+    stop[Symbol.dispose]();`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", program],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+  const nextLine = async () => ((await lines.next()).value ?? "").trim();
+  assert.equal(await nextLine(), "listening");
+  // Ctrl-C under \`deno task\`: the terminal signals the whole group, and the task passes it on.
+  child.kill("SIGINT");
+  assert.equal(await nextLine(), "SIGINT 1");
+  child.kill("SIGINT");
+  assert.equal(await nextLine(), "SIGINT 2", "the twin did not exit at once");
+  await child.stdin.close(); // the leaving ends
+  assert.equal((await child.status).code, 0);
+  await lines.return?.();
+});
+
 Deno.test("StopSignals.deliver() does nothing once disposed", async () => {
   const stop = new StopSignals(["SIGUSR2"]);
   stop[Symbol.dispose]();
