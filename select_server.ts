@@ -36,7 +36,14 @@ import {
   SHUTDOWN_NOTICE,
   SHUTTING_DOWN,
 } from "./lib/chat_server.ts";
-import { type CommandSpec, parseCommand, parseInteger, parsePort, runMain } from "./lib/cli.ts";
+import {
+  type CommandSpec,
+  parseCommand,
+  parseInteger,
+  parsePort,
+  runMain,
+  UsageError,
+} from "./lib/cli.ts";
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
@@ -312,16 +319,26 @@ const COMMAND: CommandSpec = {
 const MAX_CLIENTS_PROMPT = "연결 가능한 client 개수 : ";
 
 /**
- * Asks the terminal for the number of clients, as the report did. Only when
- * stdin is a terminal; a blank answer keeps the default.
+ * Asks the terminal for the number of clients, as the report did: only when
+ * stdin and stdout are both a terminal, so that no one waits on a prompt that
+ * went to a log file. A blank answer, or the end of input, keeps the default;
+ * a wrong one is told why and asked again.
  */
 async function askMaxClients(): Promise<number | undefined> {
-  if (!Deno.stdin.isTerminal()) return undefined;
-  await Deno.stdout.write(new TextEncoder().encode(MAX_CLIENTS_PROMPT));
-  const buffer = new Uint8Array(64);
-  const count = await Deno.stdin.read(buffer);
-  const answer = new TextDecoder().decode(buffer.subarray(0, count ?? 0)).trim();
-  return answer ? parseInteger(answer, "number of clients", { min: 1 }) : undefined;
+  if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) return undefined;
+  const buffer = new Uint8Array(256);
+  while (true) {
+    await Deno.stdout.write(new TextEncoder().encode(MAX_CLIENTS_PROMPT));
+    const count = await Deno.stdin.read(buffer);
+    const answer = new TextDecoder().decode(buffer.subarray(0, count ?? 0)).trim();
+    if (answer === "") return undefined;
+    try {
+      return parseInteger(answer, "number of clients", { min: 1 });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      console.error(`Error: ${error.message}`);
+    }
+  }
 }
 
 /**

@@ -1313,3 +1313,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "select_server.ts asks a terminal for the number of clients, again after a wrong answer",
+  ignore: tmuxSkip !== undefined,
+  async fn() {
+    const deno = shellQuote(Deno.execPath());
+    const server = `${deno} run --quiet --allow-net select_server.ts 0 --host 127.0.0.1`;
+    await using pane = await Pane.start(server);
+    const prompted = (rows: string[]) => rows.filter((row) => row.includes("client 개수")).length;
+    await pane.waitFor("the prompt", ({ rows }) => prompted(rows) === 1);
+    await pane.type("x");
+    await pane.press("Enter");
+    const { rows } = await pane.waitFor("the prompt again", ({ rows }) => prompted(rows) === 2);
+    assert.ok(rows.some((row) => row.startsWith('Error: Invalid number of clients "x"')));
+    await pane.type("2");
+    await pane.press("Enter");
+    await pane.waitFor(
+      "it to listen",
+      ({ rows }) => rows.some((row) => row.startsWith("Listening")),
+    );
+    await pane.press("C-c");
+    assert.equal((await pane.ending()).code, 0);
+
+    // With its output going elsewhere, no one could see the prompt: it does not ask.
+    await using piped = await Pane.start(`${server} | cat`);
+    await piped.waitFor(
+      "it to listen",
+      ({ rows }) => rows.some((row) => row.startsWith("Listening")),
+    );
+    assert.equal(prompted((await piped.screen()).rows), 0);
+  },
+});
