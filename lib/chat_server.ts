@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describeNetworkError, FatalError } from "./cli.ts";
+import { describeNetworkError, FatalError, invalidHost } from "./cli.ts";
 import { consoleLog } from "./console_log.ts";
 import { formatAddress } from "./member.ts";
 import { type Room } from "./room.ts";
@@ -125,9 +125,12 @@ export async function serveUntilSignal(
   try {
     server = start();
   } catch (error) {
+    const hostname = options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname;
+    const invalid = invalidHost(error, "--host", hostname);
+    if (invalid) throw invalid;
     const target = formatAddress({
       transport: "tcp",
-      hostname: options.hostname ?? DEFAULT_SERVER_OPTIONS.hostname,
+      hostname,
       port: options.port ?? DEFAULT_SERVER_OPTIONS.port,
     });
     const message = describeNetworkError(error, target);

@@ -313,6 +313,28 @@ export function describeNetworkError(error: unknown, target: string): string | u
   return undefined;
 }
 
+/**
+ * The usage error for a host whose syntax Deno refused (it throws a URIError,
+ * before any lookup), naming it as `what`; `undefined` for any other error.
+ *
+ * @example Usage
+ * ```ts
+ * import { invalidHost } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new URIError("invalid host 'a b': invalid char found in FQDN");
+ * assert.match(invalidHost(error, "--host", "a b")!.message, /^Invalid --host "a b": expected/);
+ * assert.equal(invalidHost(new Error("other"), "--host", "a b"), undefined);
+ * ```
+ */
+export function invalidHost(error: unknown, what: string, host: string): UsageError | undefined {
+  if (!(error instanceof URIError)) return undefined;
+  return new UsageError(
+    `Invalid ${what} ${quote(host)}: expected a host name, an IPv4 address, ` +
+      "or an IPv6 address with or without brackets",
+  );
+}
+
 /** A script's main function: takes the arguments, returns the exit status. */
 export type Main = (args: string[]) => Promise<number>;
 

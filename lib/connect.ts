@@ -5,9 +5,8 @@
  * @module
  */
 
-import { describeNetworkError, FatalError, UsageError } from "./cli.ts";
+import { describeNetworkError, FatalError, invalidHost } from "./cli.ts";
 import { formatAddress } from "./member.ts";
-import { quote } from "./sanitize.ts";
 
 /**
  * The report's socket timeout, in ms: 200 s.
@@ -58,13 +57,8 @@ export async function connectTo(options: ConnectOptions): Promise<Deno.TcpConn> 
     if (signal.aborted) {
       throw new FatalError(`Timed out after ${timeoutMs} ms connecting to ${target}`);
     }
-    // Deno checks the host's syntax before any lookup, and says so with a URIError.
-    if (error instanceof URIError) {
-      throw new UsageError(
-        `Invalid host ${quote(options.host)}: expected a host name, an IPv4 address, ` +
-          "or an IPv6 address with or without brackets",
-      );
-    }
+    const invalid = invalidHost(error, "host", options.host);
+    if (invalid) throw invalid;
     const message = describeNetworkError(error, target);
     if (message) throw new FatalError(message, { cause: error });
     throw error;

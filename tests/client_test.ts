@@ -9,6 +9,7 @@ import { LineClient, WAIT_MS } from "./line_client.ts";
 import { Script } from "./script.ts";
 import { UNCONFIRMED_LEAVE } from "../lib/leaving.ts";
 import { writeAll } from "../lib/write_all.ts";
+import { quote } from "../lib/sanitize.ts";
 import { within } from "../lib/deadlines.ts";
 import {
   CLIENT_MAX_LINE_BYTES,
@@ -519,6 +520,20 @@ Deno.test("client.ts and select_client.ts refuse port 0 and a malformed host wit
       const what = `${script} ${JSON.stringify(args)}: ${stderr.join("\n")}`;
       assert.equal(code, 2, what);
       assert.ok(stderr[0].startsWith(message), what);
+      assert.ok(stderr.some((line) => line.startsWith("Usage: ")), what);
+      assert.ok(!stderr.some((line) => /^\s+at /.test(line)), `no stack trace: ${what}`);
+    }
+  }
+});
+
+Deno.test("server.ts and select_server.ts refuse a malformed --host with status 2", async () => {
+  for (const script of ["server.ts", "select_server.ts"]) {
+    for (const host of ["", "127.0.0.1:5", "[::1", "a b\x1b[2J"]) {
+      const args = ["0", "--host", host, "--max-clients", "5"];
+      const { code, stderr } = await Script.start(script, args).exit();
+      const what = `${script} ${JSON.stringify(args)}: ${stderr.join("\n")}`;
+      assert.equal(code, 2, what);
+      assert.ok(stderr[0].startsWith(`Invalid --host ${quote(host)}: expected a host name`), what);
       assert.ok(stderr.some((line) => line.startsWith("Usage: ")), what);
       assert.ok(!stderr.some((line) => /^\s+at /.test(line)), `no stack trace: ${what}`);
     }
