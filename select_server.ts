@@ -49,6 +49,7 @@ import { formatAddress, Member } from "./lib/member.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
+import { ThrottledLog } from "./lib/throttled_log.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
 import {
   type ChatCommand,
@@ -111,6 +112,10 @@ function pair(member: Member): string {
 export function startSelectServer(options: Partial<ServerOptions> = {}): ChatServer {
   const config: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, port: DEFAULT_PORT, ...options };
   const { log } = config;
+  /** What members say, for the console, unless --no-message-log. */
+  const logChat = config.logMessages ? log : () => {};
+  /** Refusals, which a loop that connects and closes could make by the thousand a second. */
+  const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
   // The report's two lines, both after the bind, the first with the address (port 0 picks
   // one): the first log starts Deno's Node layer (lib/room.ts), which a start-up need not wait for.
@@ -148,7 +153,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     } else if (name === "me") {
       const action = `* ${member.name} ${argument}`;
       room.echoLine(action, member);
-      log(action);
+      logChat(action);
     } else if (name === "nick") {
       room.sendLineTo(member, "Error: /nick is not available here: members are named by address");
     } else {
@@ -174,7 +179,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     closeOffLoop(member, member.closeAfterFlush(FLUSH_ON_CLOSE_MS, reason));
   }
   function refuse(member: Member, refusal: string): void {
-    log(`Refused (${pair(member)}): ${refusal}`);
+    refusals.write(`Refused (${pair(member)}): ${refusal}`);
     member.sendLine(`Error: ${refusal}`);
     closeGracefully(member);
   }
@@ -234,7 +239,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
               const message = `[${member.name}] : ${messageText(text)}`;
               // The room before the console, as in server.ts: the write goes out first.
               room.echoLine(message, member);
-              log(message);
+              logChat(message);
             } else if (command.name === "quit") {
               // It still gets what it was sent: its own copy of a line just before, which in a
               // big room waits in the room's batch, and in a small one a millisecond.
@@ -291,6 +296,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       stop.resolve({ type: "stop" });
       await running;
       await Promise.all(closing);
+      refusals.flush();
     },
   };
 }

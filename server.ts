@@ -40,6 +40,7 @@ import { idError, idKey, MAX_ID_LENGTH } from "./lib/member_id.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
+import { ThrottledLog } from "./lib/throttled_log.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
 import {
   helpLine,
@@ -130,6 +131,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     ...options,
   };
   const { log } = config;
+  /** What members say, for the console, unless --no-message-log. */
+  const logChat = config.logMessages ? log : () => {};
+  /** Refusals, which a loop that connects and closes could make by the thousand a second. */
+  const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
   log(`Listening on ${formatAddress(listener.addr)}`);
   const room = new Room({
@@ -180,7 +185,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       });
       const refusal = closing ? SHUTTING_DOWN : admission.admit(ip);
       if (refusal) {
-        log(`Refused ${member.address}: ${refusal}`);
+        refusals.write(`Refused ${member.address}: ${refusal}`);
         member.sendLine(`Error: ${refusal}`);
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
@@ -189,7 +194,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       greeting.add(member);
       const refused = await handshake(member, lines).finally(() => greeting.delete(member));
       if (refused !== undefined) {
-        log(`Refused ${member.address}: ${sanitize(refused)}`);
+        refusals.write(`Refused ${member.address}: ${sanitize(refused)}`);
         member.sendLine(`Error: ${refused}`);
         freePlace();
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
@@ -297,7 +302,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     // The room before the console, as for a message: what the room hears stays whole, even if
     // logging fails (then the room hears this member leave, having heard it come).
     presence.joined(id, `client${id}- enter`, member);
-    log(`${id} Client connect`);
+    log(`${id} Client connect (${member.address})`); // the address behind the ID
     const here = hereSummary(room, room.size);
     room.sendLineTo(member, `Server: welcome ${id}; ${here}; /help lists the commands`);
     return undefined;
@@ -314,7 +319,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       // The room before the console: both flush at the end of this turn, in the order they
       // were first asked, and the members should not wait for a console write.
       room.broadcastLine(prefix + message, member);
-      log(prefix + message);
+      logChat(prefix + message);
       return true;
     }
     const { name, argument } = command;
@@ -329,7 +334,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     else if (name === "me") {
       const action = `* ${member.name} ${sanitize(argument)}`;
       room.broadcastLine(action, member);
-      log(action);
+      logChat(action);
     } else if (name === "nick") rename(member, argument); // checked raw, as an ID at join is
     else {
       room.sendLineTo(
@@ -377,6 +382,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       const leaving = [...room, ...greeting];
       await Promise.all(leaving.map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
       await Promise.all(tasks.values());
+      refusals.flush();
     },
   };
 }

@@ -38,6 +38,8 @@ export interface ServerOptions {
   rateBurst: number;
   /** Rooms with more members than this announce joins and leaves as one summary a second. */
   presenceLimit: number;
+  /** Whether the members' messages (and `/me` actions) are logged, as the report did, or only events. */
+  logMessages: boolean;
   /** Where the server's console lines go. */
   log: (line: string) => void;
 }
@@ -67,6 +69,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   rateLimit: 1000,
   rateBurst: 100,
   presenceLimit: DEFAULT_PRESENCE_LIMIT,
+  logMessages: true,
   log: consoleLog.write,
 });
 
@@ -129,6 +132,10 @@ export const SERVER_OPTION_SPECS: Record<string, OptionSpec> = {
       { type: "string", arg: "N", help: `${help} (default ${DEFAULT_SERVER_OPTIONS[field]})` },
     ]),
   ),
+  "no-message-log": {
+    type: "boolean",
+    help: "Log joins, leaves and refusals, but not what members say",
+  },
 };
 
 /**
@@ -140,8 +147,9 @@ export const SERVER_OPTION_SPECS: Record<string, OptionSpec> = {
  * import { serverOptionsFrom } from "./server_options.ts";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(serverOptionsFrom({ host: "::", "max-clients": "5" }), {
+ * assert.deepEqual(serverOptionsFrom({ host: "::", "max-clients": "5", "no-message-log": true }), {
  *   hostname: "::",
+ *   logMessages: false,
  *   maxClients: 5,
  * });
  * ```
@@ -151,6 +159,7 @@ export function serverOptionsFrom(
 ): Partial<ServerOptions> {
   const options: Record<string, unknown> = {};
   if (typeof values.host === "string") options.hostname = values.host;
+  if (values["no-message-log"] === true) options.logMessages = false;
   for (const [flag, [field, min, , max]] of Object.entries(OPTION_FIELDS)) {
     const text = values[flag];
     if (typeof text === "string") options[field] = parseInteger(text, `--${flag}`, { min, max });

@@ -568,7 +568,7 @@ Deno.test("server.ts exits 0 on SIGTERM after telling its members", async () => 
   const server = Script.start("server.ts", [String(port), "--host", "127.0.0.1"]);
   await server.expect(`Listening on 127.0.0.1:${port}`);
   const alice = await LineClient.join(port, "alice");
-  await server.expect("alice Client connect");
+  await server.expect(/^alice Client connect \(127\.0\.0\.1:\d+\)$/);
   server.process.kill("SIGTERM");
   await alice.expect("Server: shutting down");
   await alice.expectClose();

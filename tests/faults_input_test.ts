@@ -17,7 +17,9 @@ import {
   joinTally,
   leaveOf,
   Prng,
+  refusalCount,
   said,
+  until,
   withFaultRoom,
 } from "./faults_kit.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../lib/line_decoder.ts";
@@ -302,8 +304,9 @@ Deno.test(`${threaded.name}: duplicate, invalid, control-only, 10 KB IDs refused
       await nicky.close();
       await watcher.expect(`client${nickyId}- exit`);
     })());
+    await until(() => refusalCount(log) === cases.length + 7, "each refusal logged or counted");
     const refusals = log.filter((line) => line.startsWith("Refused"));
-    assert.equal(refusals.length, cases.length + 7, "each refusal is logged");
+    assert.ok(refusals.length >= 10, "ten a second in full");
     for (const line of refusals) {
       assert.match(line, /^Refused 127\.0\.0\.1:\d+: ID /, "the log names the peer and the reason");
       assert.doesNotMatch(line, CONTROL_CHARS);

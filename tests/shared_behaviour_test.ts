@@ -61,6 +61,26 @@ for (const flavor of FLAVORS) {
     await server.shutdown();
   });
 
+  Deno.test(`${flavor.name}: --no-message-log logs the events, not what members say`, async () => {
+    const log: string[] = [];
+    const server = flavor.start({ logMessages: false, log: (line) => log.push(line) });
+    const port = server.addr.port;
+    const a = await flavor.join(port, "a");
+    const b = await flavor.join(port, "b");
+    await flavor.joined(b);
+    await a.send("secret words");
+    await b.expect(/secret words$/);
+    await a.send("/me whispers");
+    await b.expect(/whispers$/);
+    const aName = flavor.handshake ? "a" : flavor.nameOf(a);
+    await a.close();
+    await b.expect(flavor.leaveNotice(aName));
+    assert.deepEqual(log.filter((line) => /secret|whispers/.test(line)), [], log.join("\n"));
+    assert.equal(log.filter((line) => /connect/i.test(line)).length, 3, log.join("\n"));
+    await b.close();
+    await server.shutdown();
+  });
+
   Deno.test(`${flavor.name}: an empty or blank line reaches no one`, async () => {
     const server = flavor.start();
     const port = server.addr.port;
