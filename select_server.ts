@@ -34,6 +34,7 @@ import {
   SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
+  SHUTDOWN_REASON,
   SHUTTING_DOWN,
 } from "./lib/chat_server.ts";
 import {
@@ -271,7 +272,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             listener.close();
             for (const member of room) {
               room.sendLineTo(member, SHUTDOWN_NOTICE);
-              closeGracefully(member, "server shutdown");
+              closeGracefully(member, SHUTDOWN_REASON);
             }
             break;
           }

@@ -23,6 +23,7 @@ import {
   SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
+  SHUTDOWN_REASON,
   SHUTTING_DOWN,
 } from "./lib/chat_server.ts";
 import {
@@ -380,7 +381,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       for (const member of room) room.sendLineTo(member, SHUTDOWN_NOTICE);
       for (const member of greeting) member.sendLine(SHUTDOWN_NOTICE);
       const leaving = [...room, ...greeting];
-      await Promise.all(leaving.map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS)));
+      await Promise.all(
+        leaving.map((member) => member.closeAfterFlush(FLUSH_ON_CLOSE_MS, SHUTDOWN_REASON)),
+      );
       await Promise.all(tasks.values());
       refusals.flush();
     },

@@ -41,6 +41,20 @@ export const SHUTDOWN_NOTICE = "Server: shutting down";
 export const SHUTTING_DOWN = "Server is shutting down";
 
 /**
+ * The reason a member's connection was closed, when the server shut down.
+ *
+ * @example Usage
+ * ```ts
+ * import { SHUTDOWN_REASON } from "./chat_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // The log reads "bob Client disconnect (server shutdown)".
+ * assert.equal(SHUTDOWN_REASON, "server shutdown");
+ * ```
+ */
+export const SHUTDOWN_REASON = "server shutdown";
+
+/**
  * How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms.
  *
  * @example Usage
@@ -101,8 +115,8 @@ export interface ChatServer {
 }
 
 /**
- * Starts a server with `start`, runs it until SIGINT or SIGTERM, shuts it
- * down and returns exit status 0. A second signal during the shutdown exits
+ * Starts a server with `start`, runs it until SIGINT or SIGTERM, logs
+ * `Shutting down on SIGTERM` (say), shuts it down and returns exit status 0. A second signal during the shutdown exits
  * at once (see {@linkcode StopSignals}). A failure to listen becomes one line
  * (a {@linkcode FatalError}) naming the address in `options`.
  *
@@ -117,7 +131,7 @@ export interface ChatServer {
  */
 export async function serveUntilSignal(
   start: () => ChatServer,
-  options: Partial<Pick<ServerOptions, "hostname" | "port">>,
+  options: Partial<Pick<ServerOptions, "hostname" | "port" | "log">>,
 ): Promise<number> {
   // Listen for signals first: one that comes as soon as the server says it is up must count.
   using stop = new StopSignals();
@@ -137,7 +151,8 @@ export async function serveUntilSignal(
     if (message) throw new FatalError(message, { cause: error });
     throw error;
   }
-  await stop.received;
+  const signal = await stop.received;
+  (options.log ?? DEFAULT_SERVER_OPTIONS.log)(`Shutting down on ${signal}`);
   await server.shutdown();
   await consoleLog.flushed(FLUSH_ON_CLOSE_MS); // a console that is not reading is left behind
   return 0;

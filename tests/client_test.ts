@@ -573,5 +573,10 @@ Deno.test("server.ts exits 0 on SIGTERM after telling its members", async () => 
   await alice.expect("Server: shutting down");
   await alice.expectClose();
   assert.equal((await server.exit()).code, 0);
+  // The log says why it ends, and why each member went.
+  assert.deepEqual(server.stdout.slice(-2), [
+    "Shutting down on SIGTERM",
+    "alice Client disconnect (server shutdown)",
+  ]);
   await alice.close();
 });

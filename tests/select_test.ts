@@ -223,6 +223,7 @@ Deno.test("select_server.ts starts without asking when stdin is not a terminal",
   assert.ok(!server.stdout.some((line) => line.includes("client 개수")));
   server.process.kill("SIGINT");
   assert.equal((await server.exit()).code, 0);
+  assert.equal(server.stdout.at(-1), "Shutting down on SIGINT");
 });
 
 Deno.test("select_client.ts sends, shows the echo, and does not erase on a pipe", async () => {
