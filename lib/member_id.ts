@@ -23,7 +23,9 @@ export const MAX_ID_LENGTH = 32;
 // White space, control and format characters, the other characters meant to be invisible
 // (fillers, variation selectors, the combining grapheme joiner: `bob\u034F` would pass for
 // `bob`), the blank Braille pattern, a symbol drawn as nothing, and the brackets that frame an
-// ID in `[ID]message`, so no ID can look like another, or blank, or forge a prefix.
+// ID in `[ID]message`, so no ID can pass for another by an invisible difference, or look
+// blank, or forge a prefix. A lookalike letter of another script (Cyrillic а for Latin a) is
+// not caught: that takes Unicode's confusables data (UTS #39), which is not built in.
 const FORBIDDEN = /[\s\p{C}\p{Default_Ignorable_Code_Point}\u2800\[\]]/u;
 
 /**
