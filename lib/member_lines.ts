@@ -219,11 +219,14 @@ function telnetFilter(member: Member): TelnetFilter {
 }
 
 /**
- * Waits until the room flows and the rate limit allows one more line; `false`
- * if the member was closed meanwhile. Every line a member sends passes here.
+ * Waits until the room flows (for a member in it) and the rate limit allows
+ * one more line; `false` if the member was closed meanwhile. Every line a
+ * member sends passes here.
  */
 async function admitted(member: Member, room: Room, bucket?: TokenBucket): Promise<boolean> {
-  if (!room.flowing) await room.whenFlowing();
+  // A connection still giving its ID says nothing to the room: a stall there must not keep its
+  // ID unread (it would be prompted, as if silent, and held until the handshake times out).
+  if (!room.flowing && room.includes(member)) await room.whenFlowing();
   const wait = bucket?.take() ?? 0;
   if (wait > 0) await sleep(wait);
   return !member.closed;

@@ -243,6 +243,29 @@ export class Room {
   }
 
   /**
+   * Whether `member` is in the room (under any key).
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import { Room } from "./room.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const room = new Room();
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * assert.equal(room.includes(bob), false); // still giving its ID, say
+   * room.add(bob);
+   * assert.equal(room.includes(bob), true);
+   * bob.close();
+   * ```
+   */
+  includes(member: Member): boolean {
+    return this.#in.has(member);
+  }
+
+  /**
    * Adds `member` under `key`; returns `false`, changing nothing, when the key is taken.
    * What was broadcast earlier in this turn goes to the members already here, not to it.
    *

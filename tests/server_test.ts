@@ -281,6 +281,39 @@ Deno.test("startServer() asks a prompted person again for a refused ID, while pr
   });
 });
 
+Deno.test("startServer() reads a newcomer's ID at once while a stuck member holds the room", async () => {
+  // The room pauses its members' reading while one is backlogged; a connection not yet in it
+  // has nothing to pause: it is welcomed, or refused and closed, as if the room were flowing.
+  const server = startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    log: () => {},
+    highWaterBytes: 4096,
+    slowTimeoutMs: 60_000, // the stall outlasts the test
+    rateLimit: 0, // the flood goes as fast as it can
+  });
+  const port = server.addr.port;
+  const stuck = await LineClient.join(port, "stuck", { paused: true });
+  const talker = await LineClient.join(port, "talker");
+  await talker.expect(/^Server: welcome talker/);
+  // Some 20 MB for stuck, more than the kernel's buffers take: its queue then pauses the room
+  // (and the talker's reading with it, so this send ends only once stuck is gone).
+  const flooding = talker.sendRaw(`${"x".repeat(1000)}\n`.repeat(20_000));
+  await until(() => !server.room.flowing, "stuck to hold the room");
+  const taken = await LineClient.connect(port);
+  await taken.send("talker");
+  assert.equal(await taken.expect(/^Error: /), 'Error: ID "talker" is already in the room');
+  await taken.expectClose();
+  assert.ok(!taken.lines.includes(ID_PROMPT), "sent its ID at once: never prompted");
+  const newcomer = await LineClient.join(port, "newcomer");
+  await newcomer.expect(/^Server: welcome newcomer/);
+  assert.equal(server.room.flowing, false, "all of this while the room was held");
+  await stuck.close(); // the room flows again
+  await flooding;
+  await Promise.all([talker, taken, newcomer].map((client) => client.close()));
+  await server.shutdown();
+});
+
 Deno.test("startServer() closes a member whose join fails unexpectedly, and the room hears both", async () => {
   await withServer(async (port) => {
     const [alice] = await joinAll(port, ["alice"]);
