@@ -150,6 +150,7 @@ Deno.test("memberLines() holds a newline-less client's message while the room wa
   using peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
   const member = new Member(await listener.accept(), { name: "bob" });
   const room = new Room();
+  room.add(member); // a member: one still giving its ID is never held
   const slow = new Member(fakeConn((p) => Promise.resolve(p.length)), { name: "slow" });
   room.add(slow);
   room.onBacklog(slow, true); // the room waits for slow
