@@ -510,11 +510,14 @@ export class Room {
     this.#length = 0;
     this.#excluded = new Map();
     const last = this.#servedLast;
+    const crlf = new CrlfBatch(batch); // converted only if a telnet member is here
     for (const member of this.#members.values()) {
-      if (!last.has(member)) handOver(member, batch, excluded.get(member), now ? "now" : "turn");
+      if (!last.has(member)) {
+        handOver(member, batch, crlf, excluded.get(member), now ? "now" : "turn");
+      }
     }
     for (const member of last) {
-      handOver(member, batch, excluded.get(member), now ? "later" : "turn");
+      handOver(member, batch, crlf, excluded.get(member), now ? "later" : "turn");
     }
     last.clear();
   }
@@ -708,29 +711,70 @@ function owedMs(debt: Debt | undefined, now: number): number {
  */
 type Start = "turn" | "now" | "later";
 
-const asIs = (bytes: Uint8Array): Uint8Array => bytes;
+/**
+ * A batch with CR LF line ends, for the telnet members: made once a hand-over, when the first of
+ * them needs it, and shared by all of them, as the batch itself is by the rest.
+ */
+class CrlfBatch {
+  #batch: Uint8Array;
+  #converted: Uint8Array | undefined;
+
+  constructor(batch: Uint8Array) {
+    this.#batch = batch;
+  }
+
+  /** `batch.subarray(from, to)`, whole lines, with CR LF line ends: a view of the shared copy. */
+  slice(from: number, to: number): Uint8Array {
+    this.#converted ??= withCrlf(this.#batch);
+    // Each line end before an offset moves it one byte on.
+    return this.#converted.subarray(
+      from + this.#lineEndsBefore(from),
+      to + this.#lineEndsBefore(to),
+    );
+  }
+
+  #lineEndsBefore(offset: number): number {
+    let count = 0;
+    for (
+      let at = this.#batch.indexOf(LF);
+      at !== -1 && at < offset;
+      at = this.#batch.indexOf(LF, at + 1)
+    ) {
+      count++;
+    }
+    return count;
+  }
+}
 
 /** Queues `batch` for `member`, less the `[start, end)` ranges in `excluded`. */
 function handOver(
   member: Member,
   batch: Uint8Array,
+  crlf: CrlfBatch,
   excluded: number[] | undefined,
   start: Start,
 ): void {
-  // Lines for a telnet client end in CR LF: a copy of its own, the batch's LF stays for the rest.
-  const lines = member.crlf ? withCrlf : asIs;
-  let rest = batch;
+  let at = 0;
   if (excluded !== undefined) {
-    let at = 0;
     for (let i = 0; i < excluded.length; i += 2) {
-      if (excluded[i] > at) member.send(lines(batch.subarray(at, excluded[i])));
+      if (excluded[i] > at) member.send(piece(member, batch, crlf, at, excluded[i]));
       at = excluded[i + 1];
     }
-    rest = batch.subarray(at);
   }
-  if (rest.length === 0) return;
-  rest = lines(rest);
+  if (at === batch.length) return;
+  const rest = at === 0 && !member.crlf ? batch : piece(member, batch, crlf, at, batch.length);
   if (start === "now") member.sendNow(rest);
   else if (start === "later") member.sendLater(rest, ECHO_DELAY_MS);
   else member.send(rest);
+}
+
+/** Bytes `from` to `to` of the batch, in the line ends `member` wants (a telnet client: CR LF). */
+function piece(
+  member: Member,
+  batch: Uint8Array,
+  crlf: CrlfBatch,
+  from: number,
+  to: number,
+): Uint8Array {
+  return member.crlf ? crlf.slice(from, to) : batch.subarray(from, to);
 }

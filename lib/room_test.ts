@@ -68,6 +68,29 @@ Deno.test("Room.broadcastLine() ends lines in CR LF for a member that wants them
   for (const one of [amy, bob, cat]) one.close();
 });
 
+Deno.test("Room.flush() converts a batch to CR LF once, for every member that wants it", async () => {
+  const buffers = new Map<string, ArrayBufferLike>();
+  const telnet = (name: string) => {
+    const conn = fakeConn((p) => {
+      buffers.set(name, p.buffer);
+      return Promise.resolve(p.length);
+    });
+    const one = new Member(conn, { name });
+    one.crlf = true;
+    return one;
+  };
+  const chat = new Room({ smallRoomMembers: 0 });
+  const [amy, bob, cat] = ["amy", "bob", "cat"].map(telnet);
+  for (const one of [amy, bob, cat]) chat.add(one);
+  chat.broadcastLine("[amy]hi", amy);
+  chat.broadcastLine("[dan]yo");
+  chat.flush();
+  await Promise.all([amy, bob, cat].map((one) => one.flush(1000)));
+  assert.ok(buffers.get("bob") === buffers.get("cat"), "one copy, shared");
+  assert.ok(buffers.get("amy") === buffers.get("bob"), "a piece of it for the sender too");
+  for (const one of [amy, bob, cat]) one.close();
+});
+
 Deno.test("Room.echoLine() writes to the sender after everyone else, in every flush", async () => {
   const writes: string[] = [];
   const { room: chat, amy, bob, cat, settle } = room(writes);
