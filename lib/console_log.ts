@@ -160,11 +160,11 @@ export class LineLog {
     // The lines a failure lost came before the pending ones; the dropped ones, after.
     if (this.#failed > 0) {
       this.#pending.unshift(
-        `(${this.#failed} lines not logged: the console failed: ${this.#failure})`,
+        `(${lines(this.#failed)} not logged: the console failed: ${this.#failure})`,
       );
     }
     if (this.#dropped > 0) {
-      this.#pending.push(`(${this.#dropped} lines not logged: the console fell behind)`);
+      this.#pending.push(`(${lines(this.#dropped)} not logged: the console fell behind)`);
     }
     const text = this.#pending.join("\n") + "\n";
     this.#pending = [];
@@ -191,6 +191,9 @@ export class LineLog {
         // line logged tries again, and says how many were lost.
         this.#failed = lost;
         this.#failure = error instanceof Error ? error.message : String(error);
+        // Lines that came meanwhile try at once (a flush at shutdown waits for them); with none,
+        // the count waits for the next line, so a console that keeps failing is no busy loop.
+        if (this.#pending.length > 0) this.#startWrite();
       },
     );
   }
@@ -207,3 +210,8 @@ export class LineLog {
  * ```
  */
 export const consoleLog: LineLog = new LineLog();
+
+/** `1 line`, `2 lines`. */
+function lines(count: number): string {
+  return `${count} line${count === 1 ? "" : "s"}`;
+}

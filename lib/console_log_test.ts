@@ -122,6 +122,30 @@ Deno.test("LineLog.write() counts what a failing console lost, tries again, and 
   ]);
 });
 
+Deno.test("LineLog.flushed() writes the lines that came while a write was failing", async () => {
+  const written: string[] = [];
+  let writes = 0;
+  const writer = {
+    async write(p: Uint8Array): Promise<number> {
+      if (writes++ === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // fails, but not at once
+        throw new Error("Input/output error (os error 5)");
+      }
+      written.push(decoder.decode(p));
+      return p.length;
+    },
+  };
+  const log = new LineLog({ writer });
+  log.write("Shutting down on SIGTERM");
+  await nextTurn(); // its write is under way
+  log.write("bob Client disconnect (server shutdown)");
+  await log.flushed(1000);
+  assert.deepEqual(written, [
+    "(1 line not logged: the console failed: Input/output error (os error 5))\n" +
+    "bob Client disconnect (server shutdown)\n",
+  ]);
+});
+
 Deno.test("LineLog.write() rethrows a TypeError from the console: a bug, not a failure", async () => {
   const writer = {
     write(_: Uint8Array): Promise<number> {
