@@ -115,6 +115,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   const { log } = config;
   /** What members say, for the console, unless --no-message-log. */
   const logChat = config.logMessages ? log : () => {};
+  /** Members who left with a reason in their own words, which --no-message-log keeps out. */
+  const saidWhy = new WeakSet<Member>();
   /** Refusals, which a loop that connects and closes could make by the thousand a second. */
   const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
@@ -246,7 +248,9 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
               // big room waits in the room's batch, and in a small one a millisecond.
               quitting.add(member);
               room.flush();
-              closeGracefully(member, quitReason(command.argument));
+              const reason = quitReason(command.argument);
+              if (reason !== undefined) saidWhy.add(member);
+              closeGracefully(member, reason);
             } else {
               answer(member, command);
             }
@@ -263,7 +267,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             if (!stopping) {
               presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);
             }
-            log(`Client (${pair(member)}) disconnected.${reason}`);
+            const logged = config.logMessages || !saidWhy.has(member) ? reason : " (quit)";
+            log(`Client (${pair(member)}) disconnected.${logged}`);
             break;
           }
           case "stop": {

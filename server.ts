@@ -134,6 +134,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const { log } = config;
   /** What members say, for the console, unless --no-message-log. */
   const logChat = config.logMessages ? log : () => {};
+  /** Members who left with a reason in their own words, which --no-message-log keeps out. */
+  const saidWhy = new WeakSet<Member>();
   /** Refusals, which a loop that connects and closes could make by the thousand a second. */
   const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
@@ -332,7 +334,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     }
     const { name, argument } = command;
     if (name === "quit") {
-      member.close(quitReason(sanitize(argument)));
+      const reason = quitReason(sanitize(argument));
+      if (reason !== undefined) saidWhy.add(member);
+      member.close(reason);
       return false;
     }
     if (name === "who") {
@@ -369,7 +373,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (!room.delete(member, idKey(member.name))) return;
     const reason = member.closeReason ? ` (${member.closeReason})` : "";
     presence.left(member.name, `client${member.name}- exit${reason}`, member);
-    log(`${member.name} Client disconnect${reason}`);
+    const logged = config.logMessages || !saidWhy.has(member) ? reason : " (quit)";
+    log(`${member.name} Client disconnect${logged}`);
   }
 
   const accepting = acceptLoop();

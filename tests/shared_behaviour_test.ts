@@ -73,9 +73,11 @@ for (const flavor of FLAVORS) {
     await a.send("/me whispers");
     await b.expect(/whispers$/);
     const aName = flavor.handshake ? "a" : flavor.nameOf(a);
+    await a.send("/quit my secret reason");
+    await b.expect(flavor.leaveNotice(aName, "my secret reason")); // the room hears it
     await a.close();
-    await b.expect(flavor.leaveNotice(aName));
     assert.deepEqual(log.filter((line) => /secret|whispers/.test(line)), [], log.join("\n"));
+    assert.ok(log.some((line) => line.endsWith(" (quit)")), log.join("\n"));
     assert.equal(log.filter((line) => /connect/i.test(line)).length, 3, log.join("\n"));
     await b.close();
     await server.shutdown();
