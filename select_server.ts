@@ -50,6 +50,7 @@ import { formatAddress, Member } from "./lib/member.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
+import { textLines } from "./lib/text_lines.ts";
 import { ThrottledLog } from "./lib/throttled_log.ts";
 import { quote, sanitize } from "./lib/sanitize.ts";
 import {
@@ -338,19 +339,25 @@ const MAX_CLIENTS_PROMPT = "연결 가능한 client 개수 : ";
  */
 async function askMaxClients(): Promise<number | undefined> {
   if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) return undefined;
-  const buffer = new Uint8Array(256);
-  while (true) {
-    await Deno.stdout.write(new TextEncoder().encode(MAX_CLIENTS_PROMPT));
-    const count = await Deno.stdin.read(buffer);
-    const answer = new TextDecoder().decode(buffer.subarray(0, count ?? 0)).trim();
+  const prompt = () => Deno.stdout.writeSync(new TextEncoder().encode(MAX_CLIENTS_PROMPT));
+  const wrong = (message: string) => {
+    console.error(`Error: ${message}`);
+    prompt();
+  };
+  prompt();
+  // Whole lines, however long: a long answer is one wrong answer, not several.
+  const onTooLong = () => wrong("Invalid number of clients: that line is too long");
+  for await (const line of textLines(Deno.stdin, { maxLineBytes: 64, onTooLong })) {
+    const answer = line.trim();
     if (answer === "") return undefined;
     try {
       return parseInteger(answer, "number of clients", { min: 1 });
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
-      console.error(`Error: ${error.message}`);
+      wrong(error.message);
     }
   }
+  return undefined; // the end of input: the default
 }
 
 /**

@@ -1327,6 +1327,11 @@ Deno.test({
     await pane.press("Enter");
     const { rows } = await pane.waitFor("the prompt again", ({ rows }) => prompted(rows) === 2);
     assert.ok(rows.some((row) => row.startsWith('Error: Invalid number of clients "x"')));
+    await pane.type(`${"9".repeat(300)}2`); // more than one read: still one wrong answer
+    await pane.press("Enter");
+    const after = await pane.waitFor("one prompt more", ({ rows }) => prompted(rows) === 3);
+    assert.ok(after.rows.some((row) => row.endsWith("that line is too long")));
+    assert.ok(!after.rows.some((row) => row.startsWith("Listening")));
     await pane.type("2");
     await pane.press("Enter");
     await pane.waitFor(
