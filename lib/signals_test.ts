@@ -4,6 +4,19 @@ import { StopSignals } from "./signals.ts";
 /** How long a test waits for a signal it sent itself, in ms. */
 const SIGNAL_WAIT_MS = 5000;
 
+/** Runs `program` with `deno eval`; its stdout comes a trimmed line at a time. */
+function evalProgram(program: string, stdin: "null" | "piped") {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", program],
+    stdin,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+  const nextLine = async () => ((await lines.next()).value ?? "").trim();
+  return { child, lines, nextLine };
+}
+
 Deno.test("StopSignals resolves with the first signal and lets go of its listeners", async () => {
   const stop = new StopSignals(["SIGUSR2", "SIGURG"]);
   // Signal listeners do not keep the event loop alive; this timer does, and bounds the wait.
@@ -26,13 +39,7 @@ Deno.test("StopSignals exits at once on a second signal, 128 + its number", asyn
     console.log("listening");
     console.log(\`leaving after \${await stop.received}\`);
     setTimeout(() => {}, ${SIGNAL_WAIT_MS});`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", program],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
-  const nextLine = async () => ((await lines.next()).value ?? "").trim();
+  const { child, lines, nextLine } = evalProgram(program, "null");
   assert.equal(await nextLine(), "listening");
   child.kill("SIGTERM");
   assert.equal(await nextLine(), "leaving after SIGTERM");
@@ -53,14 +60,7 @@ Deno.test("StopSignals takes the first signal's twin, right after it, for the sa
     for await (const _ of Deno.stdin.readable); // leaving takes until stdin ends
     Deno.removeSignalListener("SIGINT", counted);
     stop[Symbol.dispose]();`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", program],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
-  const nextLine = async () => ((await lines.next()).value ?? "").trim();
+  const { child, lines, nextLine } = evalProgram(program, "piped");
   assert.equal(await nextLine(), "listening");
   // Ctrl-C under \`deno task\`: the terminal signals the whole group, and the task passes it on.
   child.kill("SIGINT");

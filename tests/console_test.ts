@@ -4,7 +4,7 @@
  * room, and one that goes away (`| head`) never stops the server.
  */
 import assert from "node:assert/strict";
-import { FLAVORS } from "./flavors.ts";
+import { type Flavor, FLAVORS } from "./flavors.ts";
 import {
   freePort,
   LISTENING,
@@ -64,6 +64,19 @@ async function connectOnceUp(port: number, waitMs = 10_000): Promise<void> {
   }
 }
 
+/** Two members join `port` and each hears the other: the room still serves. */
+async function chatBothWays(flavor: Flavor, port: number): Promise<void> {
+  const alice = await flavor.join(port, "alice");
+  await flavor.joined(alice);
+  const bob = await flavor.join(port, "bob");
+  await flavor.joined(bob);
+  await alice.send("hello");
+  await bob.expect(/hello$/);
+  await bob.send("still here");
+  await alice.expect(/still here$/);
+  await Promise.all([alice.close(), bob.close()]);
+}
+
 for (const flavor of FLAVORS) {
   const script = scriptOf(flavor);
 
@@ -77,15 +90,7 @@ for (const flavor of FLAVORS) {
     }).spawn();
     const stderr = new Response(child.stderr).text();
     await connectOnceUp(port); // its first line, `Listening on`, has failed by now
-    const alice = await flavor.join(port, "alice");
-    await flavor.joined(alice);
-    const bob = await flavor.join(port, "bob");
-    await flavor.joined(bob);
-    await alice.send("hello");
-    await bob.expect(/hello$/);
-    await bob.send("still here");
-    await alice.expect(/still here$/);
-    await Promise.all([alice.close(), bob.close()]);
+    await chatBothWays(flavor, port);
     child.kill("SIGTERM");
     const { code } = await child.status;
     assert.equal(code, 0, await stderr);
@@ -112,15 +117,7 @@ for (const flavor of FLAVORS) {
   Deno.test(`${script}: a console that goes away does not stop the server`, async () => {
     const server = await startQuietly(script);
     await server.stdout.cancel(); // as `| head -1` does
-    const alice = await flavor.join(server.port, "alice");
-    await flavor.joined(alice);
-    const bob = await flavor.join(server.port, "bob");
-    await flavor.joined(bob);
-    await alice.send("hello");
-    await bob.expect(/hello$/);
-    await bob.send("still here");
-    await alice.expect(/still here$/);
-    await Promise.all([alice.close(), bob.close()]);
+    await chatBothWays(flavor, server.port);
     server.child.kill("SIGTERM");
     const { code } = await server.child.status;
     const stderr = await server.stderr;
