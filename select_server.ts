@@ -31,6 +31,7 @@ import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
   logFault,
+  MemberWords,
   SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
@@ -115,9 +116,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   const config: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, port: DEFAULT_PORT, ...options };
   const { log } = config;
   /** What members say, for the console, unless --no-message-log. */
-  const logChat = config.logMessages ? log : () => {};
-  /** Members who left with a reason in their own words, which --no-message-log keeps out. */
-  const saidWhy = new WeakSet<Member>();
+  const words = new MemberWords(config);
   /** Refusals, which a loop that connects and closes could make by the thousand a second. */
   const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
@@ -157,7 +156,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     } else if (name === "me") {
       const action = `* ${member.name} ${argument}`;
       room.echoLine(action, member);
-      logChat(action);
+      words.log(action);
     } else if (name === "nick") {
       room.sendLineTo(member, "Error: /nick is not available here: members are named by address");
     } else {
@@ -243,15 +242,13 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
               const message = `[${member.name}] : ${messageText(text)}`;
               // The room before the console, as in server.ts: the write goes out first.
               room.echoLine(message, member);
-              logChat(message);
+              words.log(message);
             } else if (command.name === "quit") {
               // It still gets what it was sent: its own copy of a line just before, which in a
               // big room waits in the room's batch, and in a small one a millisecond.
               quitting.add(member);
               room.flush();
-              const reason = quitReason(command.argument);
-              if (reason !== undefined) saidWhy.add(member);
-              closeGracefully(member, reason);
+              closeGracefully(member, words.quitReason(member, quitReason(command.argument)));
             } else {
               answer(member, command);
             }
@@ -268,8 +265,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             if (!stopping) {
               presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);
             }
-            const logged = config.logMessages || !saidWhy.has(member) ? reason : " (quit)";
-            log(`Client (${pair(member)}) disconnected.${logged}`);
+            log(`Client (${pair(member)}) disconnected.${words.leaveReason(member)}`);
             break;
           }
           case "stop": {

@@ -20,6 +20,7 @@ import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
   logFault,
+  MemberWords,
   SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
@@ -133,9 +134,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   };
   const { log } = config;
   /** What members say, for the console, unless --no-message-log. */
-  const logChat = config.logMessages ? log : () => {};
-  /** Members who left with a reason in their own words, which --no-message-log keeps out. */
-  const saidWhy = new WeakSet<Member>();
+  const words = new MemberWords(config);
   /** Refusals, which a loop that connects and closes could make by the thousand a second. */
   const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
@@ -329,14 +328,12 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       // The room before the console: both flush at the end of this turn, in the order they
       // were first asked, and the members should not wait for a console write.
       room.broadcastLine(prefix + message, member);
-      logChat(prefix + message);
+      words.log(prefix + message);
       return true;
     }
     const { name, argument } = command;
     if (name === "quit") {
-      const reason = quitReason(sanitize(argument));
-      if (reason !== undefined) saidWhy.add(member);
-      member.close(reason);
+      member.close(words.quitReason(member, quitReason(sanitize(argument))));
       return false;
     }
     if (name === "who") {
@@ -346,7 +343,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     else if (name === "me") {
       const action = `* ${member.name} ${sanitize(argument)}`;
       room.broadcastLine(action, member);
-      logChat(action);
+      words.log(action);
     } else if (name === "nick") rename(member, argument); // checked raw, as an ID at join is
     else {
       room.sendLineTo(
@@ -373,8 +370,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (!room.delete(member, idKey(member.name))) return;
     const reason = member.closeReason ? ` (${member.closeReason})` : "";
     presence.left(member.name, `client${member.name}- exit${reason}`, member);
-    const logged = config.logMessages || !saidWhy.has(member) ? reason : " (quit)";
-    log(`${member.name} Client disconnect${logged}`);
+    log(`${member.name} Client disconnect${words.leaveReason(member)}`);
   }
 
   const accepting = acceptLoop();

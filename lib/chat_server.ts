@@ -7,7 +7,7 @@
 
 import { describeNetworkError, FatalError, invalidHost } from "./cli.ts";
 import { consoleLog } from "./console_log.ts";
-import { formatAddress } from "./member.ts";
+import { formatAddress, type Member } from "./member.ts";
 import { type Room } from "./room.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "./server_options.ts";
 import { StopSignals } from "./signals.ts";
@@ -102,6 +102,107 @@ export const SERVER_ERROR = "server error";
 export function logFault(log: (line: string) => void, address: string, error: unknown): void {
   const detail = error instanceof Error ? error.stack ?? String(error) : String(error);
   log(`Error: serving ${address} failed, closing it: ${detail}`);
+}
+
+/**
+ * What members say, for the server's console: their messages and their own
+ * `/quit` reasons, both left out with `--no-message-log` (a reason then reads
+ * `(quit)`); the room hears them either way.
+ *
+ * @example Usage
+ * ```ts
+ * import { MemberWords } from "./chat_server.ts";
+ * import { Member } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const words = new MemberWords({ log: (line) => lines.push(line), logMessages: false });
+ * words.log("[bob]hello"); // left out
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * using peer = await Deno.connect({ port: listener.addr.port });
+ * const bob = new Member(await listener.accept(), { name: "bob" });
+ * bob.close(words.quitReason(bob, "my secret"));
+ * assert.equal(words.leaveReason(bob), " (quit)");
+ * assert.deepEqual(lines, []);
+ * ```
+ */
+export class MemberWords {
+  /**
+   * Logs a message or `/me` action, unless `--no-message-log`.
+   *
+   * @example Usage
+   * ```ts
+   * import { MemberWords } from "./chat_server.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const lines: string[] = [];
+   * new MemberWords({ log: (line) => lines.push(line), logMessages: true }).log("[bob]hi");
+   * assert.deepEqual(lines, ["[bob]hi"]);
+   * ```
+   */
+  readonly log: (line: string) => void;
+  #logMessages: boolean;
+  /** Members who left with a reason in their own words. */
+  #saidWhy = new WeakSet<Member>();
+
+  /** Takes the server's `log` and `logMessages` options. */
+  constructor(options: Pick<ServerOptions, "log" | "logMessages">) {
+    this.#logMessages = options.logMessages;
+    this.log = options.logMessages ? options.log : () => {};
+  }
+
+  /**
+   * Notes that `member` leaves for `reason`, in its own words (if any), and returns it.
+   *
+   * @example Usage
+   * ```ts
+   * import { MemberWords } from "./chat_server.ts";
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const words = new MemberWords({ log: () => {}, logMessages: true });
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * bob.close(words.quitReason(bob, "bye"));
+   * assert.equal(words.leaveReason(bob), " (bye)");
+   * ```
+   *
+   * @param member The member that quits.
+   * @param reason Its reason, if it gave one.
+   * @returns `reason`.
+   */
+  quitReason(member: Member, reason: string | undefined): string | undefined {
+    if (reason !== undefined) this.#saidWhy.add(member);
+    return reason;
+  }
+
+  /**
+   * The ` (reason)` a leave's log line ends in, or `""`: the member's own words only where
+   * messages are logged.
+   *
+   * @example Usage
+   * ```ts
+   * import { MemberWords } from "./chat_server.ts";
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const words = new MemberWords({ log: () => {}, logMessages: false });
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using peer = await Deno.connect({ port: listener.addr.port });
+   * const bob = new Member(await listener.accept(), { name: "bob" });
+   * bob.close("too slow"); // the server's words, not bob's
+   * assert.equal(words.leaveReason(bob), " (too slow)");
+   * ```
+   *
+   * @param member The member that left.
+   * @returns The text to append to the log line.
+   */
+  leaveReason(member: Member): string {
+    if (!member.closeReason) return "";
+    if (!this.#logMessages && this.#saidWhy.has(member)) return " (quit)";
+    return ` (${member.closeReason})`;
+  }
 }
 
 /** A running chat server. */
