@@ -8,17 +8,69 @@
 export interface AdmissionOptions {
   /** The most connections at once. */
   maxClients: number;
-  /** The most connections from one IP address; loopback addresses are exempt. 0: no limit. */
+  /**
+   * The most connections from one IP address, or one IPv6 /64 network; loopback
+   * addresses are exempt. 0: no limit.
+   */
   maxPerIp: number;
 }
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+/** The groups of an IPv6 address that name its network: a /64, the least a site is given. */
+const IPV6_NETWORK_GROUPS = 4;
+const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The eight 16-bit groups of an IPv6 address, or `undefined` if it is not one. */
+function ipv6Groups(ip: string): number[] | undefined {
+  const halves = ip.replace(/%.*$/, "").split("::"); // a zone (`%eth0`) names no host
+  if (halves.length > 2) return undefined;
+  const parsed: number[][] = [];
+  for (const half of halves) {
+    const groups: number[] = [];
+    const texts = half === "" ? [] : half.split(":");
+    for (const [i, text] of texts.entries()) {
+      const quad = i === texts.length - 1 ? DOTTED_QUAD.exec(text) : null;
+      if (quad) {
+        const [a, b, c, d] = quad.slice(1).map(Number);
+        if (Math.max(a, b, c, d) > 255) return undefined;
+        groups.push((a << 8) | b, (c << 8) | d);
+      } else if (HEX_GROUP.test(text)) {
+        groups.push(parseInt(text, 16));
+      } else {
+        return undefined;
+      }
+    }
+    parsed.push(groups);
+  }
+  const [head, tail] = parsed;
+  if (tail === undefined) return head.length === 8 ? head : undefined;
+  const gap = 8 - head.length - tail.length;
+  return gap < 1 ? undefined : [...head, ...Array(gap).fill(0), ...tail];
+}
+
+/** An IPv6 address in its short form (RFC 5952): hex groups, the longest run of zeros as `::`. */
+function formatIpv6(groups: number[]): string {
+  let start = -1;
+  let length = 1; // a single zero group is not shortened
+  for (let i = 0; i < groups.length; i++) {
+    let end = i;
+    while (groups[end] === 0) end++;
+    if (end - i > length) [start, length] = [i, end - i];
+  }
+  const hex = (part: number[]) => part.map((group) => group.toString(16)).join(":");
+  if (start < 0) return hex(groups);
+  return `${hex(groups.slice(0, start))}::${hex(groups.slice(start + length))}`;
+}
 
 /**
- * The key under which a limit per address holds a connection from `ip`: the
- * address itself, or `undefined` for a loopback address, which is exempt. Local
- * tests and benchmarks connect thousands of members from there, and so do people
- * who come through an SSH tunnel.
+ * The key under which a limit per address holds a connection from `ip`, or
+ * `undefined` for a loopback address, which is exempt: local tests and
+ * benchmarks connect thousands of members from there, and so do people who come
+ * through an SSH tunnel. An IPv4 address is its own key. An IPv6 address counts
+ * by its /64 network, since one host is commonly given a whole /64 and could
+ * otherwise take a new address for every connection; an IPv4 address mapped
+ * into IPv6 (`::ffff:a.b.c.d`, how a dual-stack listener sees IPv4 peers) counts
+ * as that IPv4 address.
  *
  * @example Usage
  * ```ts
@@ -26,12 +78,24 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
  * import assert from "node:assert/strict";
  *
  * assert.equal(addressKey("203.0.113.7"), "203.0.113.7");
+ * assert.equal(addressKey("::ffff:203.0.113.7"), "203.0.113.7");
+ * assert.equal(addressKey("2001:db8:1:2:aaaa::7"), "2001:db8:1:2::/64");
  * assert.equal(addressKey("127.0.0.1"), undefined);
- * assert.equal(addressKey("::ffff:127.0.0.1"), undefined);
+ * assert.equal(addressKey("::1"), undefined);
  * ```
  */
 export function addressKey(ip: string): string | undefined {
-  return LOOPBACK.test(ip) ? undefined : ip;
+  if (!ip.includes(":")) return ip.startsWith("127.") ? undefined : ip;
+  const groups = ipv6Groups(ip);
+  if (groups === undefined) return ip; // not an address Deno reports: its own key
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  if (zeros(0, 5) && groups[5] === 0xffff) {
+    const [high, low] = groups.slice(6);
+    return addressKey(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
+  }
+  if (zeros(0, 7) && groups[7] === 1) return undefined;
+  const network = [...groups.slice(0, IPV6_NETWORK_GROUPS), 0, 0, 0, 0];
+  return `${formatIpv6(network)}/64`;
 }
 
 /**
@@ -92,6 +156,8 @@ export class Admission {
    * assert.match(admission.admit("10.0.0.1") ?? "", /Too many connections from 10\.0\.0\.1/);
    * assert.equal(admission.admit("127.0.0.1"), undefined); // loopback is exempt
    * assert.equal(admission.admit("127.0.0.1"), undefined);
+   * assert.equal(admission.admit("2001:db8::1"), undefined);
+   * assert.match(admission.admit("2001:db8::2") ?? "", /from 2001:db8::\/64:/); // one network
    * ```
    */
   admit(ip: string): string | undefined {
@@ -99,12 +165,13 @@ export class Admission {
     if (this.#total >= maxClients) {
       return `Server is full: ${maxClients} of ${maxClients} places are taken`;
     }
-    const count = this.#perIp.get(ip) ?? 0;
-    if (maxPerIp > 0 && count >= maxPerIp && addressKey(ip) !== undefined) {
-      return `Too many connections from ${ip}: the limit is ${maxPerIp}`;
+    const key = addressKey(ip);
+    const count = this.#perIp.get(key ?? ip) ?? 0;
+    if (maxPerIp > 0 && count >= maxPerIp && key !== undefined) {
+      return `Too many connections from ${key}: the limit is ${maxPerIp}`;
     }
     this.#total++;
-    this.#perIp.set(ip, count + 1);
+    this.#perIp.set(key ?? ip, count + 1);
     return undefined;
   }
 
@@ -123,10 +190,11 @@ export class Admission {
    * ```
    */
   release(ip: string): void {
-    const count = this.#perIp.get(ip) ?? 0;
+    const key = addressKey(ip) ?? ip; // loopback is counted too, only not limited
+    const count = this.#perIp.get(key) ?? 0;
     if (count === 0) return;
     this.#total--;
-    if (count === 1) this.#perIp.delete(ip);
-    else this.#perIp.set(ip, count - 1);
+    if (count === 1) this.#perIp.delete(key);
+    else this.#perIp.set(key, count - 1);
   }
 }

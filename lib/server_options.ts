@@ -26,7 +26,7 @@ export interface ServerOptions {
   slowTimeoutMs: number;
   /** The most members at once. */
   maxClients: number;
-  /** The most connections from one IP address (loopback exempt); 0 for no limit. */
+  /** The most connections from one IP address or IPv6 /64 (loopback exempt); 0 for no limit. */
   maxPerIp: number;
   /** How long a new connection has to identify itself (threaded server), in ms. */
   handshakeTimeoutMs: number;
@@ -83,7 +83,11 @@ const OPTION_FIELDS = {
     MAX_DELAY_MS,
   ],
   "max-clients": ["maxClients", 1, "Most members at once"],
-  "max-per-ip": ["maxPerIp", 0, "Most connections per IP, loopback exempt (0: no limit)"],
+  "max-per-ip": [
+    "maxPerIp",
+    0,
+    "Most connections per IP or IPv6 /64, loopback exempt (0: no limit)",
+  ],
   "handshake-timeout": [
     "handshakeTimeoutMs",
     1,
