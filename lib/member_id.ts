@@ -28,10 +28,13 @@ export const MAX_ID_LENGTH = 32;
 // not caught: that takes Unicode's confusables data (UTS #39), which is not built in.
 const FORBIDDEN = /[\s\p{C}\p{Default_Ignorable_Code_Point}\u2800\[\]]/u;
 
+/** What the decoder puts in place of bytes that are not UTF-8. */
+const REPLACEMENT = "\uFFFD";
+
 /**
  * Checks an ID and returns why it is refused, or `undefined` when it is fine.
- * An ID must be 1 to `MAX_ID_LENGTH` (32) characters with no white space,
- * control or invisible characters, and no `[` or `]`.
+ * An ID must be 1 to `MAX_ID_LENGTH` (32) characters of valid UTF-8 with no
+ * white space, control or invisible characters, and no `[` or `]`.
  *
  * @example Usage
  * ```ts
@@ -50,6 +53,10 @@ export function idError(id: string): string | undefined {
   }
   if (FORBIDDEN.test(id)) {
     return `ID ${quote(id)} must not contain spaces, brackets, control or invisible characters`;
+  }
+  if (id.includes(REPLACEMENT)) {
+    // Bytes that are not UTF-8 arrive as U+FFFD: many different IDs would be the same one.
+    return `ID ${quote(id)} must be valid UTF-8 text (U+FFFD marks bytes that are not)`;
   }
   return undefined;
 }

@@ -32,6 +32,15 @@ Deno.test("idError() refuses an ID that could pass for another, or for nothing",
   }
 });
 
+Deno.test("idError() refuses an ID with bytes that were not UTF-8", () => {
+  const decoded = new TextDecoder().decode(new Uint8Array([0x62, 0x6f, 0xc3, 0x28]));
+  assert.equal(
+    idError(decoded),
+    'ID "bo\uFFFD(" must be valid UTF-8 text (U+FFFD marks bytes that are not)',
+  );
+  assert.match(idError("\uFFFD") ?? "accepted", /must be valid UTF-8/);
+});
+
 Deno.test("idKey() compares IDs without case or compatibility differences", () => {
   assert.equal(idKey("Bob"), idKey("bob"));
   assert.equal(idKey("ＢＯＢ"), idKey("bob")); // fullwidth letters
