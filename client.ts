@@ -36,7 +36,7 @@ import {
 import { clientOptionsFrom, CONNECT_OPTION_SPECS } from "./lib/client_options.ts";
 import { connectTo } from "./lib/connect.ts";
 import { within } from "./lib/deadlines.ts";
-import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
+import { LEAVE_TIMEOUT_MS, RESET_LEAVE, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { encodeLine } from "./lib/member.ts";
 import { idError } from "./lib/member_id.ts";
@@ -121,7 +121,7 @@ type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
  * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits
  * for the server to close, so nothing typed is lost: 2 s at most in all, even when the server has
  * stopped reading (then the client says so, and leaving is 1: the last lines may not have reached
- * it). A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * it), and 1 likewise when the server resets the connection instead of closing it. A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  * Leaving is 1 too when the server never let us in: it refused the ID (an `Error:` line), or sent
  * no welcome before it closed. Piped input may well end before the server has answered the ID;
  * its answer decides.
@@ -156,6 +156,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let delay = RECONNECT_DELAY_MS;
   /** Once leaving, the typing task sends nothing more. */
   let leaving = false;
+  /** Whether this connection ended in a reset (or our own close), not the server's close. */
+  let cut = false;
   const show = (line: string) => print(formatReceived(line, style, id));
   /** Our lines to the server, each written whole before the next: quit never splits a line. */
   let writer = new SerialWriter(conn);
@@ -175,7 +177,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
 
     /** The task that prints what the server sends, until it closes. */
     const receive = async (): Promise<Outcome> => {
-      for await (const line of textLines(conn, { onTooLong: () => print(SERVER_LINE_TOO_LONG) })) {
+      cut = false;
+      const onTooLong = () => print(SERVER_LINE_TOO_LONG);
+      for await (const line of textLines(conn, { onTooLong, onCut: () => cut = true })) {
         show(line);
         if (WELCOME.test(line)) {
           joined = welcomed = true;
@@ -262,8 +266,11 @@ export async function runClient(options: ClientOptions): Promise<number> {
       outcome = await Promise.race([receiving, typing, interrupted]);
     }
 
-    /** Whether leaving ended without the server's close, which says it has read all we sent. */
-    let unconfirmed = false;
+    /**
+     * Why leaving ended without the server's close, which says it has read all we sent: it did not
+     * close in time, or it reset the connection (closed it with our lines unread).
+     */
+    let unconfirmed: string | undefined;
     if (outcome === "server closed") {
       // A failed send may tell first: show what the server sent before it went.
       await within(receiving, LEAVE_TIMEOUT_MS);
@@ -275,20 +282,28 @@ export async function runClient(options: ClientOptions): Promise<number> {
       // connection at the deadline ends whatever is still pending.
       leaving = true;
       const polite = (async () => {
-        if (outcome !== "quit") await send("quit");
-        if (writer.pending === 0) await ignoringDisconnect(() => conn.closeWrite());
+        // A write that fails here met a reset, which the reading side then may not see: the
+        // kernel reports it once.
+        let reset = false;
+        if (outcome !== "quit" && !await send("quit")) reset = true;
+        if (writer.pending === 0 && !await ignoringDisconnect(() => conn.closeWrite())) {
+          reset = true;
+        }
         await receiving;
-        return true;
+        return reset || cut ? RESET_LEAVE : "closed";
       })();
-      unconfirmed = await within(polite, LEAVE_TIMEOUT_MS) === undefined;
+      const ended = await within(polite, LEAVE_TIMEOUT_MS) ?? UNCONFIRMED_LEAVE;
       closeQuietly(conn);
       await polite;
-      if (unconfirmed) print(UNCONFIRMED_LEAVE);
+      if (ended !== "closed") {
+        unconfirmed = ended;
+        print(ended);
+      }
     }
     closeQuietly(conn);
     await receiving;
     print("Host Disconnected");
-    return outcome === "server closed" || !joined || unconfirmed ? 1 : 0;
+    return outcome === "server closed" || !joined || unconfirmed !== undefined ? 1 : 0;
   } finally {
     closeQuietly(conn); // closed already, unless something threw
     terminal?.restore();

@@ -24,7 +24,7 @@ import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/
 import { clientOptionsFrom, CONNECT_OPTION_SPECS } from "./lib/client_options.ts";
 import { connectTo } from "./lib/connect.ts";
 import { sleep } from "./lib/deadlines.ts";
-import { LEAVE_TIMEOUT_MS, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
+import { LEAVE_TIMEOUT_MS, RESET_LEAVE, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
 import { once, Selector } from "./lib/select.ts";
@@ -110,7 +110,7 @@ export type ClientEvent =
   | { type: "typed"; line: string }
   | { type: "input ended" }
   | { type: "received"; line: string }
-  | { type: "disconnected" }
+  | { type: "disconnected"; reset: boolean } // reset: not the server's close, which confirms
   | { type: "interrupted" }
   | { type: "gave up waiting" };
 
@@ -157,7 +157,7 @@ export interface SelectClientOptions {
  * first line was an `Error:` (`Error: Server is full…`), which piped input may well end before.
  * Leaving lets the server take what was typed and close, 2 s at most in all, even when it has
  * stopped reading (then the client says so, and leaving is 1: the last lines may not have reached
- * it); a second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * it), and 1 likewise when the server resets the connection instead of closing it; a second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  *
  * @example Usage
  * ```ts ignore
@@ -211,8 +211,12 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   }
   async function* received(): AsyncGenerator<ClientEvent> {
     const onTooLong = () => print(SERVER_LINE_TOO_LONG);
-    for await (const line of textLines(conn, { onTooLong })) yield { type: "received", line };
-    yield { type: "disconnected" };
+    let reset = false;
+    const onCut = () => reset = true;
+    for await (const line of textLines(conn, { onTooLong, onCut })) {
+      yield { type: "received", line };
+    }
+    yield { type: "disconnected", reset };
   }
 
   try {
@@ -252,6 +256,12 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
           break;
         case "disconnected":
           server.close();
+          // A reset, which a failed write may have been the one to see: the kernel of the
+          // server threw away what it had not read.
+          if (leaving && (event.reset || server.broken)) {
+            print(RESET_LEAVE);
+            return 1;
+          }
           if (leaving) return refused ? 1 : 0;
           print("Disconnected from chat server");
           return 1;

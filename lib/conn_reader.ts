@@ -73,30 +73,45 @@ export interface Reader {
   read(p: Uint8Array): Promise<number | null>;
 }
 
+/** Options for {@linkcode readChunks}. */
+export interface ReadChunksOptions {
+  /**
+   * Called when a disconnect ends the chunks rather than the end of stream: a
+   * reset, or the reader closed under us. The peer then did not close its side
+   * as it meant to, and may not have read all that was sent to it.
+   */
+  onCut?: () => void;
+}
+
 /**
  * Yields the bytes read from `reader` until end of stream or disconnect, in a
  * buffer that grows while reads fill it and shrinks back when the reader goes
  * quiet (see {@linkcode nextReadBuffer}). Each chunk is a view valid until the
  * next one is asked for. A reset or closed connection ends the iteration like
- * end of stream; any other error is thrown.
+ * end of stream, but tells `onCut`; any other error is thrown.
  *
  * @example Usage
  * ```ts ignore
  * import { readChunks } from "./conn_reader.ts";
  *
  * const conn = await Deno.connect({ port: 1234 });
- * for await (const chunk of readChunks(conn)) console.log(chunk.length);
+ * const onCut = () => console.log("reset: the server may not have read everything");
+ * for await (const chunk of readChunks(conn, { onCut })) console.log(chunk.length);
  * ```
  */
-export async function* readChunks(reader: Reader): AsyncGenerator<Uint8Array, void, void> {
+export async function* readChunks(
+  reader: Reader,
+  options: ReadChunksOptions = {},
+): AsyncGenerator<Uint8Array, void, void> {
   let buffer: Uint8Array = new Uint8Array(INITIAL_READ_BYTES);
   while (true) {
     let count: number | null;
     try {
       count = await reader.read(buffer);
     } catch (error) {
-      if (isDisconnect(error)) return;
-      throw error;
+      if (!isDisconnect(error)) throw error;
+      options.onCut?.();
+      return;
     }
     if (count === null) return;
     yield buffer.subarray(0, count);

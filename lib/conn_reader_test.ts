@@ -36,10 +36,19 @@ Deno.test("readChunks() starts small, grows while reads fill it, shrinks when qu
   assert.deepEqual(counts.slice(0, 2), [10, INITIAL_READ_BYTES]);
 });
 
-Deno.test("readChunks() ends at a reset and throws other errors", async () => {
-  const reset = readChunks(fakeReader([5], new Deno.errors.ConnectionReset("reset")));
+Deno.test("readChunks() ends at a reset, telling onCut, and throws other errors", async () => {
+  let cuts = 0;
+  const onCut = () => cuts++;
+  const reset = readChunks(fakeReader([5], new Deno.errors.ConnectionReset("reset")), { onCut });
   assert.equal((await reset.next()).value?.length, 5);
+  assert.equal(cuts, 0);
   assert.deepEqual(await reset.next(), { done: true, value: undefined });
+  assert.equal(cuts, 1);
+  const closed = readChunks(fakeReader([], new Deno.errors.BadResource("closed")), { onCut });
+  assert.deepEqual(await closed.next(), { done: true, value: undefined });
+  assert.equal(cuts, 2);
+  for await (const _ of readChunks(fakeReader([1]), { onCut })) { /* the end of stream */ }
+  assert.equal(cuts, 2, "the end of stream is no cut");
   const broken = readChunks(fakeReader([], new TypeError("bug")));
   await assert.rejects(() => broken.next(), TypeError);
 });

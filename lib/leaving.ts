@@ -35,3 +35,20 @@ export const LEAVE_TIMEOUT_MS = 2000;
 export const UNCONFIRMED_LEAVE: string =
   `The server did not close within ${LEAVE_TIMEOUT_MS / 1000} s; ` +
   "it may not have read the last lines sent";
+
+/**
+ * What a client prints when the server ended the connection with a reset
+ * rather than its close, while the client was leaving: a kernel resets a
+ * connection closed with input unread, so the last lines may well be lost,
+ * and the client exits 1 after it.
+ *
+ * @example Usage
+ * ```ts
+ * import { RESET_LEAVE } from "./leaving.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(RESET_LEAVE, /^The server reset the connection/);
+ * ```
+ */
+export const RESET_LEAVE: string =
+  "The server reset the connection; it may not have read the last lines sent";

@@ -239,6 +239,32 @@ export class Member {
   }
 
   /**
+   * Whether a write failed because the peer went (a reset, a broken pipe): the
+   * writing stopped then, and what was queued was dropped, while the reading
+   * goes on to the end of what the peer sent.
+   *
+   * @example Usage
+   * ```ts
+   * import { Member } from "./member.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * const peer = await Deno.connect({ port: listener.addr.port });
+   * const member = new Member(await listener.accept(), { name: "bob" });
+   * member.sendLine("hi");
+   * await member.flush(1000);
+   * peer.close(); // "hi" unread: the close resets the connection
+   * member.sendLine("anyone?");
+   * await member.flush(1000);
+   * assert.equal(member.broken, true);
+   * member.close();
+   * ```
+   */
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  /**
    * Why the member was closed by the server, if it was (`"too slow"`, say).
    *
    * @example Usage

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readChunks } from "./conn_reader.ts";
+import { readChunks, type ReadChunksOptions } from "./conn_reader.ts";
 import { LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 
 /**
@@ -54,12 +54,19 @@ export interface TextLinesOptions {
   maxLineBytes?: number;
   /** Called for each line skipped for being longer, so that the user can be told. */
   onTooLong?: () => void;
+  /**
+   * Called when the stream is cut rather than ended: a reset, or the reader closed under us (see
+   * {@linkcode ReadChunksOptions.onCut}). An unfinished last line is dropped then, not passed on
+   * as if whole: it is a fragment.
+   */
+  onCut?: () => void;
 }
 
 /**
- * Yields the lines read from `reader`, the last one even without a newline,
- * until end of stream or disconnect. An over-long line is skipped, and
- * `onTooLong` told.
+ * Yields the lines read from `reader` until end of stream or disconnect: at the
+ * end of stream, the last one even without a newline; after a disconnect, only
+ * whole lines, and `onCut` told. An over-long line is skipped, and `onTooLong`
+ * told.
  *
  * @example Usage
  * ```ts ignore
@@ -75,12 +82,18 @@ export async function* textLines(
 ): AsyncGenerator<string, void, void> {
   const { maxLineBytes = CLIENT_MAX_LINE_BYTES, onTooLong } = options;
   const decoder = new LineDecoder({ maxLineBytes });
-  for await (const chunk of readChunks(reader)) {
+  let cut = false;
+  const onCut = () => {
+    cut = true;
+    options.onCut?.();
+  };
+  for await (const chunk of readChunks(reader, { onCut })) {
     for (const frame of decoder.push(chunk)) {
       if (frame !== LINE_TOO_LONG) yield frame;
       else onTooLong?.();
     }
   }
+  if (cut) return;
   const last = decoder.flush();
   if (last === LINE_TOO_LONG) onTooLong?.();
   else if (last !== undefined) yield last;

@@ -2,12 +2,13 @@
  * client.ts and server.ts as real subprocesses: the way users run them.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { ID_PROMPT, startServer, type ThreadedServerOptions } from "../server.ts";
 import { startSelectServer } from "../select_server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { LineClient, WAIT_MS } from "./line_client.ts";
 import { Script } from "./script.ts";
-import { UNCONFIRMED_LEAVE } from "../lib/leaving.ts";
+import { RESET_LEAVE, UNCONFIRMED_LEAVE } from "../lib/leaving.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { quote } from "../lib/sanitize.ts";
 import { within } from "../lib/deadlines.ts";
@@ -88,6 +89,58 @@ async function readToEnd(conn: Deno.Conn): Promise<string> {
     const count = await conn.read(buffer);
     if (count === null) return text + decoder.decode();
     text += decoder.decode(buffer.subarray(0, count), { stream: true });
+  }
+}
+
+/**
+ * A stand-in server whose connection ends in a reset, as a server's does that crashed or closed
+ * with our lines unread. Deno's `close()` sends its FIN first, which a reader takes for a proper
+ * close; node:net's `resetAndDestroy()` sends the reset alone.
+ */
+class ResettingServer {
+  readonly port: number;
+  #server: net.Server;
+  #socket: Promise<net.Socket>;
+  #received = "";
+  #arrived = Promise.withResolvers<void>();
+
+  private constructor(server: net.Server, socket: Promise<net.Socket>) {
+    this.#server = server;
+    this.#socket = socket;
+    this.port = (server.address() as net.AddressInfo).port;
+  }
+
+  /** Listens on a free port, and says `greeting` to the first connection. */
+  static async start(greeting: string): Promise<ResettingServer> {
+    const accepted = Promise.withResolvers<net.Socket>();
+    // Half-open allowed: node:net would otherwise answer the client's FIN with its own.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.write(greeting);
+      accepted.resolve(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const stub = new ResettingServer(server, accepted.promise);
+    accepted.promise.then((socket) => {
+      socket.setEncoding("utf8");
+      socket.on("data", (text: string) => {
+        stub.#received += text;
+        stub.#arrived.resolve();
+        stub.#arrived = Promise.withResolvers();
+      });
+    });
+    return stub;
+  }
+
+  /** Resets the connection once `marker` has arrived. */
+  async resetAfter(marker: string): Promise<void> {
+    const socket = await this.#socket;
+    while (!this.#received.includes(marker)) await this.#arrived.promise;
+    socket.resetAndDestroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    (await this.#socket).destroy();
+    await new Promise((resolve) => this.#server.close(resolve));
   }
 }
 
@@ -213,6 +266,29 @@ for (
     const { code, stdout } = await exitWithin(client);
     assert.equal(code, 1);
     assert.ok(stdout.includes(UNCONFIRMED_LEAVE), stdout.join("\n"));
+  });
+
+  Deno.test(`${script} exits 1 when the server resets the connection as it leaves`, async () => {
+    await using server = await ResettingServer.start(greeting);
+    const client = Script.start(script, ["127.0.0.1", String(server.port), ...args]);
+    await client.write("last words\n");
+    await client.closeStdin();
+    await server.resetAfter("last words\n"); // as a server that crashed before reading it would
+    const { code, stdout } = await exitWithin(client);
+    assert.equal(code, 1, "a reset confirms nothing");
+    assert.ok(stdout.includes(RESET_LEAVE), stdout.join("\n"));
+  });
+
+  Deno.test(`${script} shows no line that a reset cut short`, async () => {
+    await using server = await ResettingServer.start(
+      `${greeting}[alice]whole\n[alice]I transfer th`,
+    );
+    const client = Script.start(script, ["127.0.0.1", String(server.port), ...args]);
+    await client.expect("[alice]whole");
+    await server.resetAfter("");
+    const { code, stdout } = await exitWithin(client);
+    assert.equal(code, 1);
+    assert.ok(!stdout.some((line) => line.includes("transfer")), stdout.join("\n"));
   });
 
   Deno.test(`${script} exits at once on a second signal while leaving`, async () => {
