@@ -203,6 +203,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
         reader: options.input ?? Deno.stdin,
         stop,
         onTooLong: () => print(INPUT_LINE_TOO_LONG),
+        onDropped: print,
       });
       for await (const typed of input) {
         if (leaving || typed.type === "eof") break;

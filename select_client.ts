@@ -195,8 +195,9 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   /** What is typed: lines passed on no faster than the server takes them, Ctrl-C at once. */
   async function* typed(): AsyncGenerator<ClientEvent> {
     const onTooLong = () => print(INPUT_LINE_TOO_LONG);
+    const keys = terminal?.input();
     for await (
-      const action of typedInput({ keys: terminal?.input(), reader: input, stop, onTooLong })
+      const action of typedInput({ keys, reader: input, stop, onTooLong, onDropped: print })
     ) {
       switch (action.type) {
         case "line":

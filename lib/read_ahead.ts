@@ -28,10 +28,18 @@ export interface ReadAheadOptions<T> {
   handle?: (item: T) => boolean;
   /**
    * Items passed on but not yet taken, at most: past that, reading waits for the
-   * consumer, so that a paste into a stuck client does not grow without bound.
-   * Defaults to {@linkcode DEFAULT_MAX_READ_AHEAD}.
+   * consumer, or `overflow` decides, so that a paste into a stuck client does not
+   * grow without bound. Defaults to {@linkcode DEFAULT_MAX_READ_AHEAD}.
    */
   maxQueued?: number;
+  /**
+   * Called, instead of waiting, for an item read while `maxQueued` items wait:
+   * `true` when it was dealt with there (dropped, and the user told), `false`
+   * to queue it all the same. Reading then never stops, so that whatever
+   * `handle` takes (Ctrl-C) gets through however long the consumer is stuck.
+   * Without it, reading waits for the consumer.
+   */
+  overflow?: (item: T) => boolean;
 }
 
 /**
@@ -65,7 +73,7 @@ export async function* readAhead<T>(
   source: AsyncIterable<T>,
   options: ReadAheadOptions<T> = {},
 ): AsyncGenerator<T, void, void> {
-  const { handle = () => false, maxQueued = DEFAULT_MAX_READ_AHEAD } = options;
+  const { handle = () => false, maxQueued = DEFAULT_MAX_READ_AHEAD, overflow } = options;
   const queue: T[] = [];
   let ended = false;
   let failure: { error: unknown } | undefined;
@@ -78,10 +86,13 @@ export async function* readAhead<T>(
   // Never rejects: an error is kept for the consumer, who may have gone by then.
   const reading = (async () => {
     try {
+      const full = () => queue.length >= maxQueued;
       for await (const item of source) {
-        if (!handle(item)) queue.push(item);
-        changed();
-        while (queue.length >= maxQueued && !consumerGone) await change.promise;
+        if (!handle(item) && !(full() && overflow?.(item))) {
+          queue.push(item);
+          changed();
+        }
+        while (overflow === undefined && full() && !consumerGone) await change.promise;
         if (consumerGone) break;
       }
     } catch (error) {

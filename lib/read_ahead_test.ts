@@ -58,6 +58,26 @@ Deno.test("readAhead() reads no further than maxQueued items past the consumer",
   assert.deepEqual(await Array.fromAsync(ahead), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
+Deno.test("readAhead() with overflow reads on past maxQueued, dropping what it says", async () => {
+  const keys = keyboard<string>();
+  const handled: string[] = [];
+  const dropped: string[] = [];
+  const ahead = readAhead(keys.source, {
+    maxQueued: 2,
+    handle: (key) => key === "^C" && handled.push(key) > 0,
+    overflow: (key) => key !== "end" && dropped.push(key) > 0,
+  });
+  keys.give({ done: false, value: "first" });
+  assert.deepEqual(await ahead.next(), { done: false, value: "first" });
+  // The consumer is stuck on "first" now, and asks for nothing more.
+  for (const key of ["a", "b", "c", "d", "^C", "end"]) keys.give({ done: false, value: key });
+  await settled();
+  assert.deepEqual(handled, ["^C"], "handled though the queue was full");
+  assert.deepEqual(dropped, ["c", "d"]);
+  keys.give({ done: true, value: undefined });
+  assert.deepEqual(await Array.fromAsync(ahead), ["a", "b", "end"], "what overflow kept");
+});
+
 Deno.test("readAhead() gives the items before an error, then the error", async () => {
   async function* failing() {
     yield "a";

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { readAhead } from "./read_ahead.ts";
+import { DEFAULT_MAX_READ_AHEAD, readAhead } from "./read_ahead.ts";
+import { quote } from "./sanitize.ts";
 import { textLines } from "./text_lines.ts";
 
 /**
@@ -94,13 +95,19 @@ export interface TypedInputOptions {
   stop: { deliver(signal: Deno.Signal): void };
   /** Called for each line of `reader` skipped for being over 64 KiB. */
   onTooLong?: () => void;
+  /**
+   * Called with a notice for each line typed while {@linkcode DEFAULT_MAX_READ_AHEAD} lines
+   * already wait for a server that stopped reading: it is dropped, so that the keys are still
+   * read and Ctrl-C still leaves.
+   */
+  onDropped?: (notice: string) => void;
 }
 
 /**
  * What a client's user types, from the terminal's keys when there are any, else
  * from the lines of `reader`. The keys are read ahead: Ctrl-C goes to `stop` the
  * moment it is pressed, even while the client waits to send an earlier line, and
- * is not passed on.
+ * is not passed on; a line typed with 64 waiting is dropped (see `onDropped`).
  *
  * @example Usage
  * ```ts
@@ -122,12 +129,21 @@ export interface TypedInputOptions {
  * @returns The lines typed, then `eof`.
  */
 export function typedInput(options: TypedInputOptions): AsyncIterable<TypedInput> {
-  const { keys, reader, stop, onTooLong } = options;
+  const { keys, reader, stop, onTooLong, onDropped } = options;
   if (keys === undefined) return lineInput(reader, onTooLong);
   return readAhead(keys, {
     handle: (typed) => {
       if (typed.type !== "interrupt") return false;
       stop.deliver("SIGINT"); // a second one, while leaving, exits at once
+      return true;
+    },
+    overflow: (typed) => {
+      if (typed.type !== "line") return false; // the end of input goes through
+      onDropped?.(
+        `Not sent: ${DEFAULT_MAX_READ_AHEAD} lines already wait for the server: ${
+          quote(typed.line)
+        }`,
+      );
       return true;
     },
   });
