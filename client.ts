@@ -30,6 +30,7 @@ import {
   FatalError,
   parseCommand,
   parseRemotePort,
+  printLine,
   runMain,
   UsageError,
 } from "./lib/cli.ts";
@@ -91,7 +92,7 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Where typed lines come from, without a terminal UI (default: stdin). */
   input?: LineReader;
-  /** Where lines for the user go, without a terminal UI (default: `console.log`). */
+  /** Where lines for the user go, without a terminal UI (default: standard output). */
   output?: (line: string) => void;
   /**
    * Chat in this raw-mode terminal UI instead of `input` and `output`. It is started once
@@ -141,7 +142,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let conn = await join();
   using stop = new StopSignals(terminal ? TERMINAL_STOP_SIGNALS : STOP_SIGNALS);
   const interrupted = stop.received.then(() => "interrupted" as const);
-  const output = options.output ?? ((line: string) => console.log(line));
+  const output = options.output ?? printLine;
   const print = terminal ? (text: string) => terminal.print(text) : output;
   const style = options.style ?? PLAIN_STYLE;
   /** Our ID: the one we joined as, until `/nick` changes it. */

@@ -20,7 +20,7 @@
  */
 
 import { parseChatCommand } from "./lib/chat_command.ts";
-import { type CommandSpec, parseCommand, parseRemotePort, runMain } from "./lib/cli.ts";
+import { type CommandSpec, parseCommand, parseRemotePort, printLine, runMain } from "./lib/cli.ts";
 import { clientOptionsFrom, CONNECT_OPTION_SPECS } from "./lib/client_options.ts";
 import { connectTo } from "./lib/connect.ts";
 import { sleep } from "./lib/deadlines.ts";
@@ -134,7 +134,7 @@ export interface SelectClientOptions {
   connectTimeoutMs?: number;
   /** Where typed lines come from, without a terminal UI (default: stdin). */
   input?: LineReader;
-  /** Where lines for the user go, without a terminal UI (default: `console.log`). */
+  /** Where lines for the user go, without a terminal UI (default: standard output). */
   output?: (text: string) => void;
   /**
    * Whether to erase each typed line once sent, without a terminal UI (default: when stdin is
@@ -170,7 +170,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   const {
     terminal,
     input = Deno.stdin,
-    output = (text: string) => console.log(text),
+    output = printLine,
     style = PLAIN_STYLE,
   } = options;
   const erase = terminal === undefined &&

@@ -391,3 +391,26 @@ export class FatalError extends Error {
     this.name = "FatalError";
   }
 }
+
+/**
+ * Prints `line` to standard output as `console.log` does, except that a failed
+ * write (a full disk: `> /dev/full`) ends the script in one line with status 1,
+ * as a {@linkcode FatalError}, rather than with a stack trace. (A closed pipe
+ * is no failure: Deno drops what is written to it.)
+ *
+ * @example Usage
+ * ```ts
+ * import { printLine } from "./cli.ts";
+ *
+ * printLine("Host connected");
+ * ```
+ */
+export function printLine(line: string): void {
+  try {
+    console.log(line);
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw error; // a bug of ours
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FatalError(`Cannot write to standard output: ${reason}`, { cause: error });
+  }
+}

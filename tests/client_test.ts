@@ -556,6 +556,29 @@ Deno.test("client.ts and select_client.ts say which line over 64 KiB they skippe
   }
 });
 
+Deno.test("client.ts and select_client.ts say in one line that stdout failed, and exit 1", async () => {
+  await withServer(async (port) => {
+    for (const [script, args] of [["client.ts", ["full"]], ["select_client.ts", []]] as const) {
+      // A full disk: every write to /dev/full fails.
+      const client = new URL(`../${script}`, import.meta.url).pathname;
+      const command = `exec "$0" run --quiet --allow-net "$@" > /dev/full`;
+      const output = await new Deno.Command("sh", {
+        args: ["-c", command, Deno.execPath(), client, "127.0.0.1", String(port), ...args],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 1, stderr);
+      assert.equal(
+        stderr,
+        "Error: Cannot write to standard output: No space left on device (os error 28)\n",
+      );
+    }
+  });
+});
+
 Deno.test("client.ts and server.ts answer bad arguments with usage and status 2", async () => {
   for (
     const [script, args] of [
