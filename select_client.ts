@@ -41,6 +41,7 @@ import {
 import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { INPUT_LINE_TOO_LONG, SERVER_LINE_TOO_LONG, textLines } from "./lib/text_lines.ts";
 import { writeAllSync } from "./lib/write_all.ts";
+import { displayWidth } from "./lib/display_width.ts";
 
 /**
  * Erases the line just typed (cursor up one line, clear it), as the report did: without a
@@ -240,7 +241,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
       switch (event?.type) {
         case "typed":
           if (leaving) break;
-          if (erase) eraseTypedLine();
+          if (erase) eraseTypedLine(event.line);
           server.sendLine(event.line);
           if (parseChatCommand(event.line)?.name === "quit") startLeaving();
           break;
@@ -278,10 +279,16 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
   }
 }
 
-/** Writes {@linkcode ERASE_TYPED_LINE} to the terminal, if stdout or stderr is one. */
-function eraseTypedLine(): void {
-  if (Deno.stdout.isTerminal()) writeAllSync(Deno.stdout, ERASE_TYPED_LINE);
-  else if (Deno.stderr.isTerminal()) writeAllSync(Deno.stderr, ERASE_TYPED_LINE);
+/**
+ * Writes {@linkcode ERASE_TYPED_LINE} to the terminal, if stdout or stderr is one, once for each
+ * row that the terminal's echo of `line` took: a line wider than the terminal wrapped.
+ */
+function eraseTypedLine(line: string): void {
+  const terminal = [Deno.stdout, Deno.stderr].find((stream) => stream.isTerminal());
+  if (terminal === undefined) return;
+  const { columns } = Deno.consoleSize();
+  const rows = columns > 0 ? Math.max(1, Math.ceil(displayWidth(line) / columns)) : 1;
+  writeAllSync(terminal, ERASE_TYPED_LINE.repeat(rows));
 }
 
 /**

@@ -1233,6 +1233,13 @@ Deno.test({
     await pane.waitFor("the typed line erased", ({ rows }) => {
       return !rows.some((row) => row.includes("typed in line mode"));
     });
+    const wide = `${"w".repeat(100)} wrapped in two rows`; // the pane is 80 columns wide
+    await pane.type(wide);
+    await pane.press("Enter");
+    await watcher.expect(`[${name}] : ${wide}`);
+    await pane.waitFor("both rows of the wide line erased", ({ rows }) => {
+      return !rows.some((row) => row.includes("wwwwwwwwww") || row.includes("wrapped in two"));
+    });
     await pane.press("C-d");
     const ending = await pane.ending();
     assert.equal(ending.code, 0);
