@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readChunks, type ReadChunksOptions } from "./conn_reader.ts";
+import { readChunks } from "./conn_reader.ts";
 import { LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
 
 /**
@@ -56,7 +56,7 @@ export interface TextLinesOptions {
   onTooLong?: () => void;
   /**
    * Called when the stream is cut rather than ended: a reset, or the reader closed under us (see
-   * {@linkcode ReadChunksOptions.onCut}). An unfinished last line is dropped then, not passed on
+   * {@linkcode readChunks}). An unfinished last line is dropped then, not passed on
    * as if whole: it is a fragment.
    */
   onCut?: () => void;
