@@ -102,12 +102,17 @@ class ResettingServer {
   #server: net.Server;
   #socket: Promise<net.Socket>;
   #received = "";
-  #arrived = Promise.withResolvers<void>();
+  #ended: Promise<void>;
 
   private constructor(server: net.Server, socket: Promise<net.Socket>) {
     this.#server = server;
     this.#socket = socket;
     this.port = (server.address() as net.AddressInfo).port;
+    this.#ended = socket.then((connection) => {
+      connection.setEncoding("utf8");
+      connection.on("data", (text: string) => this.#received += text);
+      return new Promise((resolve) => connection.once("end", resolve));
+    });
   }
 
   /** Listens on a free port, and says `greeting` to the first connection. */
@@ -119,23 +124,19 @@ class ResettingServer {
       accepted.resolve(socket);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const stub = new ResettingServer(server, accepted.promise);
-    accepted.promise.then((socket) => {
-      socket.setEncoding("utf8");
-      socket.on("data", (text: string) => {
-        stub.#received += text;
-        stub.#arrived.resolve();
-        stub.#arrived = Promise.withResolvers();
-      });
-    });
-    return stub;
+    return new ResettingServer(server, accepted.promise);
   }
 
-  /** Resets the connection once `marker` has arrived. */
-  async resetAfter(marker: string): Promise<void> {
-    const socket = await this.#socket;
-    while (!this.#received.includes(marker)) await this.#arrived.promise;
-    socket.resetAndDestroy();
+  /** Resets the connection. */
+  async reset(): Promise<void> {
+    (await this.#socket).resetAndDestroy();
+  }
+
+  /** Resets the connection once the client has closed its side; returns what it sent. */
+  async resetAtEnd(): Promise<string> {
+    await this.#ended;
+    await this.reset();
+    return this.#received;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -273,7 +274,8 @@ for (
     const client = Script.start(script, ["127.0.0.1", String(server.port), ...args]);
     await client.write("last words\n");
     await client.closeStdin();
-    await server.resetAfter("last words\n"); // as a server that crashed before reading it would
+    // Once the client leaves (its FIN), as a server that crashed before reading its lines would.
+    assert.match(await server.resetAtEnd(), /last words\n/);
     const { code, stdout } = await exitWithin(client);
     assert.equal(code, 1, "a reset confirms nothing");
     assert.ok(stdout.includes(RESET_LEAVE), stdout.join("\n"));
@@ -285,7 +287,7 @@ for (
     );
     const client = Script.start(script, ["127.0.0.1", String(server.port), ...args]);
     await client.expect("[alice]whole");
-    await server.resetAfter("");
+    await server.reset();
     const { code, stdout } = await exitWithin(client);
     assert.equal(code, 1);
     assert.ok(!stdout.some((line) => line.includes("transfer")), stdout.join("\n"));
