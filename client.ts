@@ -252,12 +252,15 @@ export async function runClient(options: ClientOptions): Promise<number> {
     };
 
     let outcome = await Promise.race([receiving, typing, interrupted]);
+    /** Whether we left while away, between connections: there is no server to tell. */
+    let away = false;
     while (outcome === "server closed" && reconnect && !refused) {
       closeQuietly(conn);
       joined = false; // a leave from here on is confirmed by no server
       const rejoined = await rejoin();
       if (typeof rejoined === "string") {
         outcome = rejoined;
+        away = true;
         break;
       }
       conn = rejoined;
@@ -276,7 +279,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     if (outcome === "server closed") {
       // A failed send may tell first: show what the server sent before it went.
       await within(receiving, LEAVE_TIMEOUT_MS);
-    } else {
+    } else if (!away) {
       // Leave politely: say quit (unless the user just did), close our side, and let the server
       // close, so nothing we sent is lost; but all of it within the one deadline. A write still
       // pending means the server stopped reading (it pauses a member on purpose, up to its

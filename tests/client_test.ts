@@ -350,8 +350,10 @@ Deno.test("client.ts --reconnect leaving while disconnected exits 1: no server t
   const bob = await disconnectedBob();
   await bob.write("lost\n");
   await bob.expect("Not connected, not sent: lost");
-  const { code } = await bob.exit(); // its input ends while it waits to reconnect
+  const { code, stdout } = await bob.exit(); // its input ends while it waits to reconnect
   assert.equal(code, 1);
+  // Nothing to say of a leave no server was there to take: no reset, no deadline.
+  assert.deepEqual(stdout.slice(-2), ["Not connected, not sent: lost", "Host Disconnected"]);
 });
 
 Deno.test("client.ts --reconnect leaves at once on quit typed while disconnected, exit 1", async () => {
@@ -363,6 +365,12 @@ Deno.test("client.ts --reconnect leaves at once on quit typed while disconnected
   assert.ok(status !== undefined, "it left without waiting to reconnect");
   assert.equal(code, 1, "no server took its leave");
   assert.ok(!bob.stdout.some((line) => line.startsWith("Not connected")), bob.stdout.join("\n"));
+  assert.equal(
+    bob.stdout.at(-2)?.startsWith("Disconnected; reconnecting"),
+    true,
+    bob.stdout.join("\n"),
+  );
+  assert.equal(bob.stdout.at(-1), "Host Disconnected");
 });
 
 Deno.test("client.ts --reconnect rejoins under a new name only if it is a valid ID", async () => {
