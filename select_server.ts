@@ -26,7 +26,7 @@
  */
 
 import { acceptConnections } from "./lib/accept.ts";
-import { addressKey, Admission } from "./lib/admission.ts";
+import { Admission, connectionKey } from "./lib/admission.ts";
 import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
@@ -127,7 +127,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`Client (${pair(member)}) evicted: too slow`),
-    slowKey: (member) => addressKey(member.conn.remoteAddr.hostname),
+    slowKey: (member) => connectionKey(member.conn),
   });
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
@@ -194,15 +194,14 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       try {
         switch (event.type) {
           case "accepted": {
+            const [ip, localIp] = [event.conn.remoteAddr.hostname, event.conn.localAddr.hostname];
             const member = new Member(event.conn, {
               name: "",
               highWaterBytes: config.highWaterBytes,
               onBacklog: room.onBacklog,
             });
             member.name = member.address; // ip:port, [ip]:port for IPv6
-            const refusal = stopping
-              ? SHUTTING_DOWN
-              : admission.admit(event.conn.remoteAddr.hostname);
+            const refusal = stopping ? SHUTTING_DOWN : admission.admit(ip, localIp);
             if (refusal) {
               refuse(member, refusal);
               break;
@@ -211,7 +210,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
               // Its address is still a member's: a connection whose end the loop has not read
               // yet (its reads wait on the room, the rate limit or its own backlog). The port is
               // free again, so that one is gone, but until its end is read the name is taken.
-              admission.release(event.conn.remoteAddr.hostname);
+              admission.release(ip, localIp);
               refuse(
                 member,
                 `Address ${member.name} is still in the room: its last connection has not closed yet`,
@@ -260,7 +259,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
             // A peer may close its side right after its last line and still read: its own copy
             // of that line (sent a millisecond later) and the rest of its queue go out first.
             closeOffLoop(member, member.closeWhenFlushed(FLUSH_ON_CLOSE_MS));
-            admission.release(member.conn.remoteAddr.hostname);
+            const { remoteAddr, localAddr } = member.conn;
+            admission.release(remoteAddr.hostname, localAddr.hostname);
             const reason = member.closeReason ? ` (${member.closeReason})` : "";
             if (!stopping) {
               presence.left(member.name, `Client (${pair(member)}) is offline${reason}`);

@@ -15,7 +15,7 @@
  */
 
 import { acceptConnections } from "./lib/accept.ts";
-import { addressKey, Admission } from "./lib/admission.ts";
+import { Admission, connectionKey } from "./lib/admission.ts";
 import {
   type ChatServer,
   FLUSH_ON_CLOSE_MS,
@@ -142,7 +142,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const room = new Room({
     slowTimeoutMs: config.slowTimeoutMs,
     onEvict: (member) => log(`${member.name} (${member.address}) evicted: too slow`),
-    slowKey: (member) => addressKey(member.conn.remoteAddr.hostname),
+    slowKey: (member) => connectionKey(member.conn),
   });
   const presence = new PresenceNotices({ room, limit: config.presenceLimit });
   const admission = new Admission(config);
@@ -170,11 +170,12 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
    */
   async function serveConnection(conn: Deno.TcpConn): Promise<void> {
     const ip = conn.remoteAddr.hostname;
+    const localIp = conn.localAddr.hostname;
     let served: Member | undefined;
     let placeTaken = false;
     /** Frees the member's place in the admission count, once; its goodbye may linger after. */
     const freePlace = () => {
-      if (placeTaken) admission.release(ip);
+      if (placeTaken) admission.release(ip, localIp);
       placeTaken = false;
     };
     try {
@@ -185,7 +186,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         highWaterBytes: config.highWaterBytes,
         onBacklog: room.onBacklog,
       });
-      const refusal = closing ? SHUTTING_DOWN : admission.admit(ip);
+      const refusal = closing ? SHUTTING_DOWN : admission.admit(ip, localIp);
       if (refusal) {
         refusals.write(`Refused ${member.address}: ${refusal}`);
         member.sendLine(`Error: ${refusal}`);

@@ -9,8 +9,8 @@ export interface AdmissionOptions {
   /** The most connections at once. */
   maxClients: number;
   /**
-   * The most connections from one IP address, or one IPv6 /64 network; loopback
-   * addresses are exempt. 0: no limit.
+   * The most connections from one IP address, or one remote IPv6 /64 network
+   * (see {@linkcode addressKey}); loopback addresses are exempt. 0: no limit.
    */
   maxPerIp: number;
 }
@@ -25,11 +25,13 @@ function ipv6Groups(ip: string): number[] | undefined {
   const halves = ip.replace(/%.*$/, "").split("::"); // a zone (`%eth0`) names no host
   if (halves.length > 2) return undefined;
   const parsed: number[][] = [];
-  for (const half of halves) {
+  for (const [h, half] of halves.entries()) {
     const groups: number[] = [];
     const texts = half === "" ? [] : half.split(":");
     for (const [i, text] of texts.entries()) {
-      const quad = i === texts.length - 1 ? DOTTED_QUAD.exec(text) : null;
+      // Dotted IPv4 may end the address, and only end it.
+      const last = h === halves.length - 1 && i === texts.length - 1;
+      const quad = last ? DOTTED_QUAD.exec(text) : null;
       if (quad) {
         const [a, b, c, d] = quad.slice(1).map(Number);
         if (Math.max(a, b, c, d) > 255) return undefined;
@@ -66,11 +68,13 @@ function formatIpv6(groups: number[]): string {
  * The key under which a limit per address holds a connection from `ip`, or
  * `undefined` for a loopback address, which is exempt: local tests and
  * benchmarks connect thousands of members from there, and so do people who come
- * through an SSH tunnel. An IPv4 address is its own key. An IPv6 address counts
- * by its /64 network, since one host is commonly given a whole /64 and could
- * otherwise take a new address for every connection; an IPv4 address mapped
- * into IPv6 (`::ffff:a.b.c.d`, how a dual-stack listener sees IPv4 peers) counts
- * as that IPv4 address.
+ * through an SSH tunnel. An IPv4 address is its own key, and so is an IPv4
+ * address mapped into IPv6 (`::ffff:a.b.c.d`, how a dual-stack listener sees
+ * IPv4 peers). An IPv6 address from afar counts by its /64 network: a home or a
+ * hosted machine is given a whole /64, and could otherwise take a new address
+ * for every connection. A neighbour counts by its own address: a link-local
+ * address, or one in the same /64 as `localIp`, the server's own address on
+ * that connection, since all the hosts of one LAN share its /64.
  *
  * @example Usage
  * ```ts
@@ -79,12 +83,13 @@ function formatIpv6(groups: number[]): string {
  *
  * assert.equal(addressKey("203.0.113.7"), "203.0.113.7");
  * assert.equal(addressKey("::ffff:203.0.113.7"), "203.0.113.7");
- * assert.equal(addressKey("2001:db8:1:2:aaaa::7"), "2001:db8:1:2::/64");
+ * assert.equal(addressKey("2001:db8:1:2:aaaa::7", "2001:db8:5::1"), "2001:db8:1:2::/64");
+ * assert.equal(addressKey("2001:db8:5::7", "2001:db8:5::1"), "2001:db8:5::7"); // on our LAN
  * assert.equal(addressKey("127.0.0.1"), undefined);
  * assert.equal(addressKey("::1"), undefined);
  * ```
  */
-export function addressKey(ip: string): string | undefined {
+export function addressKey(ip: string, localIp?: string): string | undefined {
   if (!ip.includes(":")) return ip.startsWith("127.") ? undefined : ip;
   const groups = ipv6Groups(ip);
   if (groups === undefined) return ip; // not an address Deno reports: its own key
@@ -94,8 +99,46 @@ export function addressKey(ip: string): string | undefined {
     return addressKey(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
   }
   if (zeros(0, 7) && groups[7] === 1) return undefined;
+  if (isLinkLocal(groups) || sameNetwork(groups, localIp)) return formatIpv6(groups);
   const network = [...groups.slice(0, IPV6_NETWORK_GROUPS), 0, 0, 0, 0];
   return `${formatIpv6(network)}/64`;
+}
+
+/** A TCP connection's two ends, as {@linkcode connectionKey} reads them. */
+export interface ConnectionEnds {
+  /** The peer's address. */
+  remoteAddr: Deno.NetAddr;
+  /** The server's own address on the connection. */
+  localAddr: Deno.NetAddr;
+}
+
+/**
+ * The {@linkcode addressKey} of a connection's peer, seen from the server's end of it.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectionKey } from "./admission.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const remoteAddr = { transport: "tcp", hostname: "2001:db8:9::5", port: 50000 } as const;
+ * const localAddr = { transport: "tcp", hostname: "2001:db8:1::1", port: 1234 } as const;
+ * assert.equal(connectionKey({ remoteAddr, localAddr }), "2001:db8:9::/64");
+ * ```
+ */
+export function connectionKey(conn: ConnectionEnds): string | undefined {
+  return addressKey(conn.remoteAddr.hostname, conn.localAddr.hostname);
+}
+
+/** Whether `groups` are a link-local address (fe80::/10): a neighbour's, whatever its network. */
+function isLinkLocal(groups: number[]): boolean {
+  return (groups[0] & 0xffc0) === 0xfe80;
+}
+
+/** Whether `groups` are in the /64 of `localIp`, the server's own address on the connection. */
+function sameNetwork(groups: number[], localIp: string | undefined): boolean {
+  const local = localIp === undefined ? undefined : ipv6Groups(localIp);
+  if (local === undefined) return false;
+  return groups.slice(0, IPV6_NETWORK_GROUPS).every((group, i) => group === local[i]);
 }
 
 /**
@@ -144,7 +187,8 @@ export class Admission {
   }
 
   /**
-   * Admits a connection from `ip`, or returns why it is refused.
+   * Admits a connection from `ip` to the server's `localIp`, or returns why it
+   * is refused. The limit per address holds it under {@linkcode addressKey}.
    *
    * @example Usage
    * ```ts
@@ -160,12 +204,12 @@ export class Admission {
    * assert.match(admission.admit("2001:db8::2") ?? "", /from 2001:db8::\/64:/); // one network
    * ```
    */
-  admit(ip: string): string | undefined {
+  admit(ip: string, localIp?: string): string | undefined {
     const { maxClients, maxPerIp } = this.#options;
     if (this.#total >= maxClients) {
       return `Server is full: ${maxClients} of ${maxClients} places are taken`;
     }
-    const key = addressKey(ip);
+    const key = addressKey(ip, localIp);
     const count = this.#perIp.get(key ?? ip) ?? 0;
     if (maxPerIp > 0 && count >= maxPerIp && key !== undefined) {
       return `Too many connections from ${key}: the limit is ${maxPerIp}`;
@@ -176,7 +220,8 @@ export class Admission {
   }
 
   /**
-   * Releases a connection that {@linkcode Admission.admit} admitted.
+   * Releases a connection that {@linkcode Admission.admit} admitted, given the
+   * same addresses.
    *
    * @example Usage
    * ```ts
@@ -189,8 +234,8 @@ export class Admission {
    * assert.equal(admission.admit("10.0.0.1"), undefined);
    * ```
    */
-  release(ip: string): void {
-    const key = addressKey(ip) ?? ip; // loopback is counted too, only not limited
+  release(ip: string, localIp?: string): void {
+    const key = addressKey(ip, localIp) ?? ip; // loopback is counted too, only not limited
     const count = this.#perIp.get(key) ?? 0;
     if (count === 0) return;
     this.#total--;

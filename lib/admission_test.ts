@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addressKey, Admission } from "./admission.ts";
+import { addressKey, Admission, connectionKey } from "./admission.ts";
 
 Deno.test("addressKey() keeps an IPv4 address and exempts IPv4 loopback", () => {
   assert.equal(addressKey("203.0.113.7"), "203.0.113.7");
@@ -16,9 +16,26 @@ Deno.test("addressKey() counts an IPv6 address by its /64 network", () => {
   assert.equal(addressKey("2001:db8::1"), "2001:db8::/64");
   assert.equal(addressKey("2001:db8:0:0:1::1"), "2001:db8::/64");
   assert.equal(addressKey("2001:0:0:1::5"), "2001:0:0:1::/64");
-  assert.equal(addressKey("fe80::1%eth0"), "fe80::/64");
   assert.equal(addressKey("::2"), "::/64");
   assert.notEqual(addressKey("2001:db8:1:3::7"), addressKey("2001:db8:1:2::7"));
+});
+
+Deno.test("addressKey() counts a neighbour by its own address: link-local, or on our /64", () => {
+  const server = "2001:db8:1:2::1";
+  assert.equal(addressKey("fe80::1111:22ff:fe33:4444"), "fe80::1111:22ff:fe33:4444");
+  assert.equal(addressKey("FE80::AAAA:0:0:1%eth0"), "fe80::aaaa:0:0:1");
+  assert.equal(addressKey("febf::1"), "febf::1"); // the end of fe80::/10
+  assert.equal(addressKey("fec0::1"), "fec0::/64"); // past it
+  assert.equal(addressKey("2001:db8:1:2:aaaa::7", server), "2001:db8:1:2:aaaa::7");
+  assert.equal(addressKey("2001:db8:1:2:bbbb::7", server), "2001:db8:1:2:bbbb::7");
+  assert.equal(addressKey("2001:db8:1:3::7", server), "2001:db8:1:3::/64"); // the next LAN
+  assert.equal(addressKey("2001:db8:1:2::7", "192.0.2.1"), "2001:db8:1:2::/64");
+  const ends = (remote: string, local: string) => ({
+    remoteAddr: { transport: "tcp", hostname: remote, port: 50000 } as const,
+    localAddr: { transport: "tcp", hostname: local, port: 1234 } as const,
+  });
+  assert.equal(connectionKey(ends("2001:db8:1:2::7", server)), "2001:db8:1:2::7");
+  assert.equal(connectionKey(ends("2001:db8:9::7", server)), "2001:db8:9::/64");
 });
 
 Deno.test("addressKey() counts an IPv4-mapped address as IPv4, and exempts IPv6 loopback", () => {
@@ -30,7 +47,18 @@ Deno.test("addressKey() counts an IPv4-mapped address as IPv4, and exempts IPv6 
 });
 
 Deno.test("addressKey() gives what is not an address its own key", () => {
-  for (const text of ["1:2:3", "1::2::3", "1:2:3:4:5:6:7:8:9", "::ffff:1.2.3.256", "g::1", ":"]) {
+  const malformed = [
+    "1:2:3",
+    "1::2::3",
+    "1:2:3:4:5:6:7:8:9",
+    "::ffff:1.2.3.256",
+    "g::1",
+    ":",
+    "1.2.3.4::", // dotted IPv4 only ends an address
+    "1.2.3.4::5",
+    "::1.2.3.4:5",
+  ];
+  for (const text of malformed) {
     assert.equal(addressKey(text), text);
   }
 });
@@ -47,6 +75,20 @@ Deno.test("Admission.admit() holds a /64 to the limit and releases by it", () =>
   admission.release("2001:db8:1:2::1");
   assert.equal(admission.admit("2001:db8:1:2::4"), undefined);
   assert.equal(admission.size, 3);
+});
+
+Deno.test("Admission.admit() holds LAN neighbours apart, as IPv4 ones are", () => {
+  const admission = new Admission({ maxClients: 100, maxPerIp: 1 });
+  const server = "fd00:aa:bb:cc::1";
+  assert.equal(admission.admit("fd00:aa:bb:cc::10", server), undefined);
+  assert.equal(admission.admit("fd00:aa:bb:cc::11", server), undefined);
+  assert.equal(
+    admission.admit("fd00:aa:bb:cc::10", server),
+    "Too many connections from fd00:aa:bb:cc::10: the limit is 1",
+  );
+  admission.release("fd00:aa:bb:cc::10", server);
+  admission.release("fd00:aa:bb:cc::11", server);
+  assert.equal(admission.size, 0);
 });
 
 Deno.test("Admission.admit() counts an IPv4 peer alike whether mapped or not", () => {

@@ -26,7 +26,7 @@ export interface ServerOptions {
   slowTimeoutMs: number;
   /** The most members at once. */
   maxClients: number;
-  /** The most connections from one IP address or IPv6 /64 (loopback exempt); 0 for no limit. */
+  /** The most connections from one IP, or remote IPv6 /64 (loopback exempt); 0: no limit. */
   maxPerIp: number;
   /** How long a new connection has to identify itself (threaded server), in ms. */
   handshakeTimeoutMs: number;
@@ -86,7 +86,7 @@ const OPTION_FIELDS = {
   "max-per-ip": [
     "maxPerIp",
     0,
-    "Most connections per IP or IPv6 /64, loopback exempt (0: no limit)",
+    "Most connections per IP (remote IPv6: per /64), loopback exempt (0: no limit)",
   ],
   "handshake-timeout": [
     "handshakeTimeoutMs",
