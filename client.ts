@@ -122,7 +122,8 @@ type Outcome = "server closed" | "quit" | "end of input" | "interrupted";
  * end of piped input, with Ctrl-C, SIGINT or SIGTERM; then the client closes its side and waits
  * for the server to close, so nothing typed is lost: 2 s at most in all, even when the server has
  * stopped reading (then the client says so, and leaving is 1: the last lines may not have reached
- * it), and 1 likewise when the server resets the connection instead of closing it. A second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * it), and 1 likewise when the server resets the connection instead of closing it. A second
+ * SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  * Leaving is 1 too when the server never let us in: it refused the ID (an `Error:` line), or sent
  * no welcome before it closed. Piped input may well end before the server has answered the ID;
  * its answer decides.

@@ -158,7 +158,8 @@ export interface SelectClientOptions {
  * first line was an `Error:` (`Error: Server is full…`), which piped input may well end before.
  * Leaving lets the server take what was typed and close, 2 s at most in all, even when it has
  * stopped reading (then the client says so, and leaving is 1: the last lines may not have reached
- * it), and 1 likewise when the server resets the connection instead of closing it; a second SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
+ * it), and 1 likewise when the server resets the connection instead of closing it; a second
+ * SIGINT or SIGTERM meanwhile exits at once (see `StopSignals`).
  *
  * @example Usage
  * ```ts ignore

@@ -56,8 +56,8 @@ export interface TextLinesOptions {
   onTooLong?: () => void;
   /**
    * Called when the stream is cut rather than ended: a reset, or the reader closed under us (see
-   * {@linkcode readChunks}). An unfinished last line is dropped then, not passed on
-   * as if whole: it is a fragment.
+   * {@linkcode readChunks}). An unfinished last line is dropped then, not passed on as if whole:
+   * it is a fragment.
    */
   onCut?: () => void;
 }
