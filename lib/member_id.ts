@@ -33,8 +33,9 @@ const REPLACEMENT = "\uFFFD";
 
 /**
  * Checks an ID and returns why it is refused, or `undefined` when it is fine.
- * An ID must be 1 to `MAX_ID_LENGTH` (32) characters of valid UTF-8 with no
- * white space, control or invisible characters, and no `[` or `]`.
+ * An ID must be 1 to `MAX_ID_LENGTH` (32) characters with no white space,
+ * control or invisible characters, no `[` or `]`, and no U+FFFD, which stands
+ * for bytes that were not UTF-8.
  *
  * @example Usage
  * ```ts
@@ -56,7 +57,7 @@ export function idError(id: string): string | undefined {
   }
   if (id.includes(REPLACEMENT)) {
     // Bytes that are not UTF-8 arrive as U+FFFD: many different IDs would be the same one.
-    return `ID ${quote(id)} must be valid UTF-8 text (U+FFFD marks bytes that are not)`;
+    return `ID ${quote(id)} must not contain U+FFFD, which stands for bytes that are not UTF-8`;
   }
   return undefined;
 }

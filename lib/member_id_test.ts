@@ -36,9 +36,9 @@ Deno.test("idError() refuses an ID with bytes that were not UTF-8", () => {
   const decoded = new TextDecoder().decode(new Uint8Array([0x62, 0x6f, 0xc3, 0x28]));
   assert.equal(
     idError(decoded),
-    'ID "bo\uFFFD(" must be valid UTF-8 text (U+FFFD marks bytes that are not)',
+    'ID "bo\uFFFD(" must not contain U+FFFD, which stands for bytes that are not UTF-8',
   );
-  assert.match(idError("\uFFFD") ?? "accepted", /must be valid UTF-8/);
+  assert.match(idError("\uFFFD") ?? "accepted", /must not contain U\+FFFD/);
 });
 
 Deno.test("idKey() compares IDs without case or compatibility differences", () => {

@@ -256,8 +256,12 @@ Deno.test(`${threaded.name}: duplicate, invalid, control-only, 10 KB IDs refused
       ["\x1b[2J\x1b]0;owned\x07", /must not contain/],
       ["evil\r[alice]", /^Error: ID "evil\^M\[alice\]" must not contain/],
       [bytesOf(0x1b, 0x9b, 0xff), /must not contain/],
-      [bytesOf(0x62, 0x6f, 0xc3, 0x28), /^Error: ID "bo\uFFFD\(" must be valid UTF-8 text/],
-      [bytesOf(0xff, 0xff), /^Error: ID "\uFFFD" must be valid UTF-8 text/], // telnet's escaped 0xFF
+      [
+        bytesOf(0x62, 0x6f, 0xc3, 0x28),
+        /^Error: ID "bo\uFFFD\(" must not contain U\+FFFD, which stands for bytes/,
+      ],
+      // Telnet's escaped 0xFF: one byte that is not UTF-8.
+      [bytesOf(0xff, 0xff), /^Error: ID "\uFFFD" must not contain U\+FFFD, which stands for bytes/],
       ["x".repeat(33), /^Error: ID "x{33}" is too long: 33 characters, the limit is 32$/],
       ["x".repeat(3000), /^Error: ID "x{40}…" is too long: 3000 characters/],
       ["x".repeat(10 * 1024), /^Error: ID is too long$/],
