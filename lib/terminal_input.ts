@@ -96,9 +96,9 @@ export interface TypedInputOptions {
   /** Called for each line of `reader` skipped for being over 64 KiB. */
   onTooLong?: () => void;
   /**
-   * Called with a notice for each line typed while {@linkcode DEFAULT_MAX_READ_AHEAD} lines
-   * already wait for a server that stopped reading: it is dropped, so that the keys are still
-   * read and Ctrl-C still leaves.
+   * Called with a notice for each line typed while {@linkcode DEFAULT_MAX_READ_AHEAD} lines are
+   * queued behind one waiting for a server that stopped reading: it is dropped, so that the keys
+   * are still read and Ctrl-C still leaves.
    */
   onDropped?: (notice: string) => void;
 }
@@ -107,7 +107,7 @@ export interface TypedInputOptions {
  * What a client's user types, from the terminal's keys when there are any, else
  * from the lines of `reader`. The keys are read ahead: Ctrl-C goes to `stop` the
  * moment it is pressed, even while the client waits to send an earlier line, and
- * is not passed on; a line typed with 64 waiting is dropped (see `onDropped`).
+ * is not passed on; a line typed with 64 queued is dropped (see `onDropped`).
  *
  * @example Usage
  * ```ts
@@ -140,7 +140,7 @@ export function typedInput(options: TypedInputOptions): AsyncIterable<TypedInput
     overflow: (typed) => {
       if (typed.type !== "line") return false; // the end of input goes through
       onDropped?.(
-        `Not sent: ${DEFAULT_MAX_READ_AHEAD} lines already wait for the server: ${
+        `Not sent: ${DEFAULT_MAX_READ_AHEAD} lines are queued for the server already: ${
           quote(typed.line)
         }`,
       );

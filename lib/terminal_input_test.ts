@@ -20,8 +20,8 @@ Deno.test("typedInput() takes Ctrl-C and the end however many lines wait, droppi
   // Stuck on line 0, as on a write to a server that stopped reading: the keys are read on.
   assert.equal(await interrupted.promise, "SIGINT");
   assert.deepEqual(notices, [
-    `Not sent: ${ahead} lines already wait for the server: "line ${ahead + 1}"`,
-    `Not sent: ${ahead} lines already wait for the server: "line ${ahead + 2}"`,
+    `Not sent: ${ahead} lines are queued for the server already: "line ${ahead + 1}"`,
+    `Not sent: ${ahead} lines are queued for the server already: "line ${ahead + 2}"`,
   ]);
   const rest: TypedInput[] = [];
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
