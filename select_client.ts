@@ -24,6 +24,7 @@ import { type CommandSpec, parseCommand, parseRemotePort, printLine, runMain } f
 import { clientOptionsFrom, CONNECT_OPTION_SPECS } from "./lib/client_options.ts";
 import { connectTo } from "./lib/connect.ts";
 import { sleep } from "./lib/deadlines.ts";
+import { wrappedRows } from "./lib/display_width.ts";
 import { LEAVE_TIMEOUT_MS, RESET_LEAVE, UNCONFIRMED_LEAVE } from "./lib/leaving.ts";
 import { formatAddress, Member } from "./lib/member.ts";
 import { ignoringDisconnect } from "./lib/errors.ts";
@@ -41,7 +42,6 @@ import {
 import { type TerminalUi } from "./lib/terminal_ui.ts";
 import { INPUT_LINE_TOO_LONG, SERVER_LINE_TOO_LONG, textLines } from "./lib/text_lines.ts";
 import { writeAllSync } from "./lib/write_all.ts";
-import { displayWidth } from "./lib/display_width.ts";
 
 /**
  * Erases the line just typed (cursor up one line, clear it), as the report did: without a
@@ -287,9 +287,7 @@ export async function runSelectClient(options: SelectClientOptions): Promise<num
 function eraseTypedLine(line: string): void {
   const terminal = [Deno.stdout, Deno.stderr].find((stream) => stream.isTerminal());
   if (terminal === undefined) return;
-  const { columns } = Deno.consoleSize();
-  const rows = columns > 0 ? Math.max(1, Math.ceil(displayWidth(line) / columns)) : 1;
-  writeAllSync(terminal, ERASE_TYPED_LINE.repeat(rows));
+  writeAllSync(terminal, ERASE_TYPED_LINE.repeat(wrappedRows(line, Deno.consoleSize().columns)));
 }
 
 /**

@@ -121,3 +121,47 @@ export function displayWidth(text: string): number {
   for (const { segment } of SEGMENTER.segment(text)) width += clusterWidth(segment);
   return width;
 }
+
+/** The columns between tab stops, as terminals set them. */
+const TAB_STOP = 8;
+
+/**
+ * Returns the number of rows a terminal `columns` wide takes to show `text`
+ * from the start of a row, wrapping it: at least 1. A wide character that does
+ * not fit in what is left of a row goes whole to the next one, as terminals
+ * do, and a tab moves to the next tab stop.
+ *
+ * @example Usage
+ * ```ts
+ * import { wrappedRows } from "./display_width.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(wrappedRows("", 80), 1);
+ * equal(wrappedRows("x".repeat(80), 80), 1);
+ * equal(wrappedRows("x".repeat(81), 80), 2);
+ * equal(wrappedRows("가".repeat(79), 79), 3); // 39 + 39 + 1: no half of a 가 at the edge
+ * ```
+ *
+ * @param text The text, without newlines.
+ * @param columns The terminal's width.
+ * @returns The rows it takes.
+ */
+export function wrappedRows(text: string, columns: number): number {
+  if (columns < 2) return Math.max(1, displayWidth(text)); // a wide character still takes a row
+  if (PRINTABLE_ASCII.test(text)) return Math.max(1, Math.ceil(text.length / columns));
+  let rows = 1;
+  let column = 0;
+  for (const cluster of graphemes(text)) {
+    if (cluster === "\t") { // to the next stop, or the last column: a tab never wraps
+      column = Math.min(column + TAB_STOP - column % TAB_STOP, columns - 1);
+      continue;
+    }
+    const width = clusterWidth(cluster);
+    if (column + width > columns) {
+      rows++;
+      column = 0;
+    }
+    column += width;
+  }
+  return rows;
+}

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { displayWidth, graphemes } from "./display_width.ts";
+import { displayWidth, graphemes, wrappedRows } from "./display_width.ts";
 
 Deno.test("displayWidth() behaviour with ASCII and Latin text", () => {
   equal(displayWidth(""), 0);
@@ -54,4 +54,20 @@ Deno.test("graphemes() behaviour", () => {
   deepEqual(graphemes("한글"), ["한", "글"]);
   deepEqual(graphemes("e\u0301👍🏽👩‍💻🇰🇷x"), ["e\u0301", "👍🏽", "👩‍💻", "🇰🇷", "x"]);
   equal(graphemes("a👨‍👩‍👧‍👦b").join(""), "a👨‍👩‍👧‍👦b");
+});
+
+Deno.test("wrappedRows() behaviour at the right edge", () => {
+  equal(wrappedRows("", 80), 1);
+  equal(wrappedRows("x".repeat(160), 80), 2);
+  equal(wrappedRows("x".repeat(161), 80), 3);
+  equal(wrappedRows("가".repeat(40), 80), 1);
+  equal(wrappedRows("가".repeat(41), 80), 2);
+  // 79 columns: 39 가 a row, the 80th column of each left empty rather than split a 가.
+  equal(wrappedRows("가".repeat(78), 79), 2);
+  equal(wrappedRows("가".repeat(79), 79), 3);
+  equal(wrappedRows("x" + "👍".repeat(5), 10), 2); // x + 4 emoji fill 9 columns; 1 more
+  equal(wrappedRows("e\u0301".repeat(80), 80), 1); // combining marks take no column
+  equal(wrappedRows("a\tb", 80), 1);
+  equal(wrappedRows("x".repeat(75) + "\t" + "yy", 80), 2); // the tab stops at column 79
+  equal(wrappedRows("가가", 1), 4);
 });

@@ -1240,6 +1240,14 @@ Deno.test({
     await pane.waitFor("both rows of the wide line erased", ({ rows }) => {
       return !rows.some((row) => row.includes("wwwwwwwwww") || row.includes("wrapped in two"));
     });
+    // 160 columns, in three rows: a 가 does not fit in the last column of the first two.
+    const korean = `x${"가".repeat(40)}x${"가".repeat(39)}`;
+    await pane.type(korean);
+    await pane.press("Enter");
+    await watcher.expect(`[${name}] : ${korean}`);
+    await pane.waitFor("all three rows of the Korean line erased", ({ rows }) => {
+      return !rows.some((row) => row.includes("가가가"));
+    });
     await pane.press("C-d");
     const ending = await pane.ending();
     assert.equal(ending.code, 0);
