@@ -147,8 +147,9 @@ const TAB_STOP = 8;
  * @returns The rows it takes.
  */
 export function wrappedRows(text: string, columns: number): number {
-  if (columns < 2) return Math.max(1, displayWidth(text)); // a wide character still takes a row
-  if (PRINTABLE_ASCII.test(text)) return Math.max(1, Math.ceil(text.length / columns));
+  if (PRINTABLE_ASCII.test(text) && columns >= 1) {
+    return Math.max(1, Math.ceil(text.length / columns));
+  }
   let rows = 1;
   let column = 0;
   for (const cluster of graphemes(text)) {
@@ -157,7 +158,7 @@ export function wrappedRows(text: string, columns: number): number {
       continue;
     }
     const width = clusterWidth(cluster);
-    if (column + width > columns) {
+    if (column > 0 && column + width > columns) { // on a row of its own, it is cut at the edge
       rows++;
       column = 0;
     }

@@ -69,5 +69,6 @@ Deno.test("wrappedRows() behaviour at the right edge", () => {
   equal(wrappedRows("e\u0301".repeat(80), 80), 1); // combining marks take no column
   equal(wrappedRows("a\tb", 80), 1);
   equal(wrappedRows("x".repeat(75) + "\t" + "yy", 80), 2); // the tab stops at column 79
-  equal(wrappedRows("가가", 1), 4);
+  equal(wrappedRows("가가", 1), 2); // one a row, cut at the edge
+  equal(wrappedRows("ab", 0), 2);
 });

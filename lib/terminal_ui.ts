@@ -10,7 +10,7 @@
 
 import { within } from "./deadlines.ts";
 import { errorCode, isDisconnect } from "./errors.ts";
-import { displayWidth, graphemes } from "./display_width.ts";
+import { wrappedRows } from "./display_width.ts";
 import { LineEditor, type LineEditorOptions } from "./line_editor.ts";
 import { takesEscapes, terminalType } from "./terminal_style.ts";
 import { type TypedInput } from "./terminal_input.ts";
@@ -239,18 +239,7 @@ function usableSize(size: TerminalSize): TerminalSize {
  */
 function rowsOf(text: string, columns: number): number {
   let rows = 0;
-  for (const line of text.replace(SGR_SEQUENCE, "").split("\n")) {
-    let column = 0;
-    rows++;
-    for (const cluster of graphemes(line)) {
-      const width = displayWidth(cluster);
-      if (column > 0 && column + width > columns) {
-        rows++;
-        column = 0;
-      }
-      column += width;
-    }
-  }
+  for (const line of text.replace(SGR_SEQUENCE, "").split("\n")) rows += wrappedRows(line, columns);
   return rows;
 }
 
