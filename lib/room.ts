@@ -718,6 +718,8 @@ type Start = "turn" | "now" | "later";
 class CrlfBatch {
   #batch: Uint8Array;
   #converted: Uint8Array | undefined;
+  /** Where the batch's LFs are, found once: every telnet member's pieces are placed by them. */
+  #lineEnds: number[] | undefined;
 
   constructor(batch: Uint8Array) {
     this.#batch = batch;
@@ -733,16 +735,23 @@ class CrlfBatch {
     );
   }
 
+  /** How many LFs the batch has before `offset`: a binary search of their offsets. */
   #lineEndsBefore(offset: number): number {
-    let count = 0;
-    for (
-      let at = this.#batch.indexOf(LF);
-      at !== -1 && at < offset;
-      at = this.#batch.indexOf(LF, at + 1)
-    ) {
-      count++;
+    if (this.#lineEnds === undefined) {
+      this.#lineEnds = [];
+      for (let at = this.#batch.indexOf(LF); at !== -1; at = this.#batch.indexOf(LF, at + 1)) {
+        this.#lineEnds.push(at);
+      }
     }
-    return count;
+    const ends = this.#lineEnds;
+    let low = 0;
+    let high = ends.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (ends[middle] < offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 }
 
