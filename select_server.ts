@@ -194,7 +194,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
       try {
         switch (event.type) {
           case "accepted": {
-            const [ip, localIp] = [event.conn.remoteAddr.hostname, event.conn.localAddr.hostname];
+            const ip = event.conn.remoteAddr.hostname;
+            const localIp = event.conn.localAddr.hostname;
             const member = new Member(event.conn, {
               name: "",
               highWaterBytes: config.highWaterBytes,

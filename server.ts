@@ -299,14 +299,15 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     if (closing) return SHUTTING_DOWN;
     if (first.value === LINE_TOO_LONG) return ID_TOO_LONG;
     const id = first.value.trim();
-    if (idError(id) === undefined && !room.has(idKey(id)) && !room.flowing) {
+    const invalid = idError(id);
+    if (invalid === undefined && !room.has(idKey(id)) && !room.flowing) {
       // A join is said to the whole room, so it waits for the room to flow, as a member's line
       // does; a refusal is the newcomer's alone, and goes at once.
       await room.whenFlowing();
       if (member.closed) return undefined;
       if (closing) return SHUTTING_DOWN;
     }
-    const error = idError(id) ?? (room.add(member, idKey(id)) ? undefined : idTaken(id));
+    const error = invalid ?? (room.add(member, idKey(id)) ? undefined : idTaken(id));
     if (error) return error;
     member.name = id;
     // The room before the console, as for a message: what the room hears stays whole, even if
