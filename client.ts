@@ -152,7 +152,10 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let joined = false;
   /** Whether it ever let us in, on any connection. */
   let welcomed = false;
-  /** Whether it refused our first join: an `Error:` line before any welcome. Then we do not come back. */
+  /**
+   * Whether it refused our first join: an `Error:` line before any welcome.
+   * Then we do not come back.
+   */
   let refused = false;
   /** The pause before the next attempt to reconnect: it doubles after each failure. */
   let delay = RECONNECT_DELAY_MS;

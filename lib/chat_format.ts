@@ -245,7 +245,11 @@ function styled(parsed: Parsed, own: boolean): string {
  * );
  * equal(formatIncoming("clientbob- enter", { color: false }), "clientbob- enter");
  * equal(
- *   formatIncoming("[alice]hello", { color: false, self: "alice", time: new Date(2024, 0, 1, 9, 5) }),
+ *   formatIncoming("[alice]hello", {
+ *     color: false,
+ *     self: "alice",
+ *     time: new Date(2024, 0, 1, 9, 5),
+ *   }),
  *   "09:05 » [alice]hello",
  * );
  * ```

@@ -217,8 +217,9 @@ export interface ChatServer {
 
 /**
  * Starts a server with `start`, runs it until SIGINT or SIGTERM, logs
- * `Shutting down on SIGTERM` (say), shuts it down and returns exit status 0. A second signal during the shutdown exits
- * at once (see {@linkcode StopSignals}). A failure to listen becomes one line
+ * `Shutting down on SIGTERM` (say), shuts it down and returns exit status 0.
+ * A second signal during the shutdown exits at once (see
+ * {@linkcode StopSignals}). A failure to listen becomes one line
  * (a {@linkcode FatalError}) naming the address in `options`.
  *
  * @example Usage

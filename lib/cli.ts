@@ -287,7 +287,10 @@ export function parseRemotePort(text: string): number {
  * import assert from "node:assert/strict";
  *
  * const error = new Deno.errors.AddrInUse("Address already in use (os error 98)");
- * assert.equal(describeNetworkError(error, "0.0.0.0:1234"), "Address 0.0.0.0:1234 is already in use");
+ * assert.equal(
+ *   describeNetworkError(error, "0.0.0.0:1234"),
+ *   "Address 0.0.0.0:1234 is already in use",
+ * );
  * const unreachable = Object.assign(new Error("No route to host"), { code: "EHOSTUNREACH" });
  * assert.equal(describeNetworkError(unreachable, "[::2]:80"), "No route to [::2]:80");
  * ```

@@ -26,7 +26,8 @@ import { isInteractive, TerminalUi } from "./terminal_ui.ts";
  *   options: CONNECT_OPTION_SPECS,
  *   positionals: [1, 1] as [number, number],
  * };
- * equal(parseCommand(["--connect-timeout", "500", "localhost"], spec).values["connect-timeout"], "500");
+ * const { values } = parseCommand(["--connect-timeout", "500", "localhost"], spec);
+ * equal(values["connect-timeout"], "500");
  * ```
  */
 export const CONNECT_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = Object.freeze({

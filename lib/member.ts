@@ -48,7 +48,10 @@ const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
 /** The most bytes that small pieces queued behind a write are gathered into, per buffer. */
 const TAIL_BYTES = 4096;
-/** How many pieces may wait behind a write, each in its own buffer, before small ones are gathered. */
+/**
+ * How many pieces may wait behind a write, each in its own buffer, before
+ * small ones are gathered.
+ */
 const GATHER_AFTER = 16;
 
 /**
@@ -672,7 +675,10 @@ export class Member {
     return true;
   }
 
-  /** Adds `bytes` to the queue; `false` if the member is closed, closing or broken, and drops them. */
+  /**
+   * Adds `bytes` to the queue; `false` if the member is closed, closing or
+   * broken, and drops them.
+   */
   #enqueue(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing || this.#broken) return false;
     // Behind a write in flight, bytes may wait long, and the queue counts only their length. A

@@ -43,7 +43,10 @@ const REPLACEMENT = "\uFFFD";
  * import assert from "node:assert/strict";
  *
  * assert.equal(idError("bob"), undefined);
- * assert.equal(idError("bo b"), 'ID "bo b" must not contain spaces, brackets, control or invisible characters');
+ * assert.equal(
+ *   idError("bo b"),
+ *   'ID "bo b" must not contain spaces, brackets, control or invisible characters',
+ * );
  * ```
  */
 export function idError(id: string): string | undefined {

@@ -183,9 +183,11 @@ Deno.test("Member.closeAfterFlush() stops lingering once the member is closed", 
 
 Deno.test("Member.closeAfterFlush() closes at once when the peer stopped reading", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  using _peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }); // reads nothing
+  // A peer that reads nothing.
+  using _peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
   const member = new Member(await listener.accept(), { name: "bob" });
-  member.send(new Uint8Array(32 << 20)); // far more than the kernel's buffers take: a write stays pending
+  // Far more than the kernel's buffers take: a write stays pending.
+  member.send(new Uint8Array(32 << 20));
   member.sendLine("Server: shutting down");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
@@ -215,7 +217,8 @@ Deno.test("Member.sendLater() writes at once what puts the member over its high-
   // The wait is ours, not a slow peer's: the room must not count it against the member.
   const fake = trickleConn(1 << 20);
   const member = new Member(fake.conn, { name: "bob", highWaterBytes: 8 });
-  member.sendLater(encodeLine("a line longer than the mark"), 60_000); // a timer would fail the op sanitizer
+  // A timer would fail the op sanitizer.
+  member.sendLater(encodeLine("a line longer than the mark"), 60_000);
   assert.equal(fake.writes, 1, "being written already");
   await member.whenWritable();
   assert.equal(

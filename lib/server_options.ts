@@ -38,7 +38,10 @@ export interface ServerOptions {
   rateBurst: number;
   /** Rooms with more members than this announce joins and leaves as one summary a second. */
   presenceLimit: number;
-  /** Whether the members' messages (and `/me` actions) are logged, as the report did, or only events. */
+  /**
+   * Whether the members' messages (and `/me` actions) are logged, as the
+   * report did, or only events.
+   */
   logMessages: boolean;
   /** Where the server's console lines go. */
   log: (line: string) => void;

@@ -40,7 +40,10 @@ const WILL = 251;
 const WONT = 252;
 const DO = 253;
 const DONT = 254;
-/** The lowest command byte (EOF, RFC 1184; Suspend is 237); after IAC, a lower one is not telnet. */
+/**
+ * The lowest command byte (EOF, RFC 1184; Suspend is 237); after IAC, a
+ * lower one is not telnet.
+ */
 const FIRST_COMMAND = 236;
 /** The timing mark option (RFC 860). */
 const TIMING_MARK = 6;
