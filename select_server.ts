@@ -29,10 +29,9 @@ import { acceptConnections } from "./lib/accept.ts";
 import { Admission, connectionKey } from "./lib/admission.ts";
 import {
   type ChatServer,
-  FLUSH_ON_CLOSE_MS,
   logFault,
+  memberOptions,
   MemberWords,
-  SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
   SHUTDOWN_REASON,
@@ -47,7 +46,7 @@ import {
   UsageError,
 } from "./lib/cli.ts";
 import { type Frame, LINE_TOO_LONG } from "./lib/line_decoder.ts";
-import { formatAddress, Member } from "./lib/member.ts";
+import { FLUSH_ON_CLOSE_MS, formatAddress, Member, SERVER_ERROR } from "./lib/member.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
 import { Room } from "./lib/room.ts";
@@ -136,12 +135,22 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   events.add(accepted(listener, log));
   events.add(once(stop.promise));
   let stopping = false;
-  /** One options object for every member's lines: thousands of copies would be memory. */
+  /** One options object for all members, one for their lines: thousands of copies are memory. */
+  const newMember = memberOptions(room, config);
   const lineOptions = memberLinesOptions(room, config);
 
   /** The I/O pump of one connection: its lines, then its end. */
   async function* pump(member: Member): AsyncGenerator<ChatEvent> {
-    for await (const line of memberLines(member, lineOptions)) yield { type: "line", member, line };
+    try {
+      for await (const line of memberLines(member, lineOptions)) {
+        yield { type: "line", member, line };
+      }
+    } catch (error) {
+      // A bug in reading one member costs that member alone, as one in handling its line
+      // does: thrown on, it would end the loop, and the server with it.
+      logFault(log, member.address, error);
+      member.close(SERVER_ERROR);
+    }
     yield { type: "closed", member };
   }
 
@@ -196,11 +205,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
           case "accepted": {
             const ip = event.conn.remoteAddr.hostname;
             const localIp = event.conn.localAddr.hostname;
-            const member = new Member(event.conn, {
-              name: "",
-              highWaterBytes: config.highWaterBytes,
-              onBacklog: room.onBacklog,
-            });
+            const member = new Member(event.conn, newMember);
             member.name = member.address; // ip:port, [ip]:port for IPv6
             const refusal = stopping ? SHUTTING_DOWN : admission.admit(ip, localIp);
             if (refusal) {

@@ -18,10 +18,9 @@ import { acceptConnections } from "./lib/accept.ts";
 import { Admission, connectionKey } from "./lib/admission.ts";
 import {
   type ChatServer,
-  FLUSH_ON_CLOSE_MS,
   logFault,
+  memberOptions,
   MemberWords,
-  SERVER_ERROR,
   serveUntilSignal,
   SHUTDOWN_NOTICE,
   SHUTDOWN_REASON,
@@ -37,7 +36,7 @@ import {
 } from "./lib/cli.ts";
 import { Deadlines } from "./lib/deadlines.ts";
 import { LINE_TOO_LONG } from "./lib/line_decoder.ts";
-import { formatAddress, Member } from "./lib/member.ts";
+import { FLUSH_ON_CLOSE_MS, formatAddress, Member, SERVER_ERROR } from "./lib/member.ts";
 import { idError, idKey, MAX_ID_LENGTH } from "./lib/member_id.ts";
 import { memberLines, memberLinesOptions } from "./lib/member_lines.ts";
 import { PresenceNotices } from "./lib/presence.ts";
@@ -148,7 +147,8 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const admission = new Admission(config);
   const handshakes = new Deadlines<Member>(config.handshakeTimeoutMs);
   const prompts = new Deadlines<Member>(ID_PROMPT_MS);
-  /** One options object for every member's lines: thousands of copies would be memory. */
+  /** One options object for all members, one for their lines: thousands of copies are memory. */
+  const newMember = memberOptions(room, config);
   const lineOptions = memberLinesOptions(room, config);
   /** Each connection's task, which removes itself when it ends (no extra promise per connection). */
   const tasks = new Map<Deno.TcpConn, Promise<void>>();
@@ -181,11 +181,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     try {
       // Whatever happens next, acceptLoop has recorded this task before it can end.
       await null;
-      const member = served = new Member(conn, {
-        name: "",
-        highWaterBytes: config.highWaterBytes,
-        onBacklog: room.onBacklog,
-      });
+      const member = served = new Member(conn, newMember);
       const refusal = closing ? SHUTTING_DOWN : admission.admit(ip, localIp);
       if (refusal) {
         refusals.write(`Refused ${member.address}: ${refusal}`);

@@ -7,7 +7,7 @@
 
 import { describeNetworkError, FatalError, invalidHost } from "./cli.ts";
 import { consoleLog } from "./console_log.ts";
-import { formatAddress, type Member } from "./member.ts";
+import { FLUSH_ON_CLOSE_MS, formatAddress, type Member, type MemberOptions } from "./member.ts";
 import { type Room } from "./room.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "./server_options.ts";
 import { StopSignals } from "./signals.ts";
@@ -55,34 +55,6 @@ export const SHUTTING_DOWN = "Server is shutting down";
 export const SHUTDOWN_REASON = "server shutdown";
 
 /**
- * How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms.
- *
- * @example Usage
- * ```ts
- * import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
- * import assert from "node:assert/strict";
- *
- * // member.closeAfterFlush(FLUSH_ON_CLOSE_MS) sends a last line, then closes.
- * assert.ok(FLUSH_ON_CLOSE_MS >= 1000);
- * ```
- */
-export const FLUSH_ON_CLOSE_MS = 1000;
-
-/**
- * The close reason of a member whose serving failed with an error no one expected.
- *
- * @example Usage
- * ```ts
- * import { SERVER_ERROR } from "./chat_server.ts";
- * import assert from "node:assert/strict";
- *
- * // The others read "clientbob- exit (server error)".
- * assert.equal(SERVER_ERROR, "server error");
- * ```
- */
-export const SERVER_ERROR = "server error";
-
-/**
  * Logs an error no one expected (a bug) in serving the member at `address`,
  * stack and all. The caller then closes that member and goes on: one
  * connection's fault costs that connection, not the room, as in tokio's chat
@@ -102,6 +74,42 @@ export const SERVER_ERROR = "server error";
 export function logFault(log: (line: string) => void, address: string, error: unknown): void {
   const detail = error instanceof Error ? error.stack ?? String(error) : String(error);
   log(`Error: serving ${address} failed, closing it: ${detail}`);
+}
+
+/**
+ * The one options object a server gives every {@linkcode Member} it makes (each
+ * then takes its own name): its queue's high-water mark, the room's backlog
+ * accounting, and a write fault logged with {@linkcode logFault}, which closes
+ * that member alone.
+ *
+ * @example Usage
+ * ```ts
+ * import { memberOptions } from "./chat_server.ts";
+ * import { Room } from "./room.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const room = new Room();
+ * const options = memberOptions(room, { highWaterBytes: 4096, log: (line) => lines.push(line) });
+ * assert.equal(options.onBacklog, room.onBacklog);
+ * assert.equal(Object.isFrozen(options), true);
+ * ```
+ *
+ * @param room The room whose flow control counts the members' backlogs.
+ * @param config The server's queue size and log.
+ * @returns The options, frozen.
+ */
+export function memberOptions(
+  room: Room,
+  config: Pick<ServerOptions, "highWaterBytes" | "log">,
+): Readonly<MemberOptions> {
+  const { log } = config;
+  return Object.freeze({
+    name: "",
+    highWaterBytes: config.highWaterBytes,
+    onBacklog: room.onBacklog,
+    onFault: (member: Member, error: unknown) => logFault(log, member.address, error),
+  });
 }
 
 /**

@@ -29,6 +29,35 @@ import { isDisconnect } from "./errors.ts";
 export const LINGER_MS = 300;
 
 /**
+ * How long a last line (a refusal, the shutdown notice) may take to drain before the close, in ms.
+ *
+ * @example Usage
+ * ```ts
+ * import { FLUSH_ON_CLOSE_MS } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // member.closeAfterFlush(FLUSH_ON_CLOSE_MS) sends a last line, then closes.
+ * assert.ok(FLUSH_ON_CLOSE_MS >= 1000);
+ * ```
+ */
+export const FLUSH_ON_CLOSE_MS = 1000;
+
+/**
+ * The close reason of a member whose serving failed with an error no one expected
+ * (a bug): see {@linkcode MemberOptions.onFault}.
+ *
+ * @example Usage
+ * ```ts
+ * import { SERVER_ERROR } from "./member.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // The others read "clientbob- exit (server error)".
+ * assert.equal(SERVER_ERROR, "server error");
+ * ```
+ */
+export const SERVER_ERROR = "server error";
+
+/**
  * The default high-water mark of a member's outbound queue, in bytes.
  *
  * @example Usage
@@ -108,6 +137,13 @@ export interface MemberOptions {
   highWaterBytes?: number;
   /** Called when the member becomes backlogged, and when it catches up again. */
   onBacklog?: (member: Member, backlogged: boolean) => void;
+  /**
+   * Called when a write fails for a reason that is no disconnect (a bug), after the member
+   * was closed with {@linkcode SERVER_ERROR}. A server logs it and goes on: one connection's
+   * fault costs that connection. Without it, the error is reported as uncaught
+   * (`reportError`), which ends the process unless an `error` listener prevents it.
+   */
+  onFault?: (member: Member, error: unknown) => void;
 }
 
 /**
@@ -162,6 +198,7 @@ export class Member {
   #idle: PromiseWithResolvers<void> | undefined;
   #writable: PromiseWithResolvers<void> | undefined;
   #onBacklog: MemberOptions["onBacklog"];
+  #onFault: MemberOptions["onFault"];
 
   /** Wraps `conn`, turning Nagle off so every line leaves at once, and keepalive on. */
   constructor(conn: Deno.TcpConn, options: MemberOptions) {
@@ -171,6 +208,7 @@ export class Member {
     this.#highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
     this.#lowWater = Math.floor(this.#highWater / 2);
     this.#onBacklog = options.onBacklog;
+    this.#onFault = options.onFault;
     try {
       conn.setNoDelay(true);
       conn.setKeepAlive(true);
@@ -622,9 +660,13 @@ export class Member {
 
   #failed = (error: unknown): void => {
     if (!isDisconnect(error)) {
-      this.close();
+      // Not the network: a bug. Thrown from here it would be uncaught (the writer runs in
+      // microtasks, timers and promise callbacks) or land in whoever sent last, another member.
+      this.close(SERVER_ERROR);
       this.#drained();
-      throw error;
+      if (this.#onFault) this.#onFault(this, error);
+      else reportError(error);
+      return;
     }
     // The peer is gone, but what it sent before it went may still wait to be read: a sender
     // that closes without reading (`ncat --send-only < file`) is answered with a write that

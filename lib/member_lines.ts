@@ -9,11 +9,10 @@ import { INITIAL_READ_BYTES, nextReadBuffer } from "./conn_reader.ts";
 import { sleep, within } from "./deadlines.ts";
 import { isDisconnect } from "./errors.ts";
 import { type Frame, LINE_TOO_LONG, LineDecoder } from "./line_decoder.ts";
-import { type Member } from "./member.ts";
+import { FLUSH_ON_CLOSE_MS, type Member } from "./member.ts";
 import { type Room } from "./room.ts";
 import { IAC, TelnetFilter } from "./telnet.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import { FLUSH_ON_CLOSE_MS } from "./chat_server.ts";
 
 /**
  * The reason given when a silent member is closed.

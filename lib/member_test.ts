@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fakeConn } from "../tests/fake_conn.ts";
 import { WAIT_MS } from "../tests/line_client.ts";
-import { encodeLine, LINGER_MS, Member } from "./member.ts";
+import { encodeLine, LINGER_MS, Member, SERVER_ERROR } from "./member.ts";
 
 /** A connection that takes at most `most` bytes per write, as a full socket buffer does. */
 function trickleConn(most: number, failWith?: Error) {
@@ -70,17 +70,49 @@ Deno.test("Member.send() stops writing when the peer is gone, and leaves the con
   }
 });
 
-Deno.test("Member.send() closes the member, and throws, on a write error that is no disconnect", async () => {
-  const fake = trickleConn(10, new Deno.errors.PermissionDenied("odd"));
-  const member = new Member(fake.conn, { name: "bob" });
-  const thrown = Promise.withResolvers<unknown>();
-  globalThis.addEventListener("unhandledrejection", (event) => {
+Deno.test("Member.send() closes the member alone, and tells onFault, on a write error that is no disconnect", async () => {
+  // The write fails at once (thrown) or later (rejected); either way no caller sees it thrown.
+  const failures = [
+    () => Promise.reject(new Deno.errors.PermissionDenied("odd")),
+    () => {
+      throw new Deno.errors.PermissionDenied("odd");
+    },
+  ];
+  for (const fail of failures) {
+    const faults: unknown[] = [];
+    const fault = Promise.withResolvers<void>();
+    const member = new Member(fakeConn(fail), {
+      name: "bob",
+      onFault: (faulty, error) => {
+        assert.equal(faulty, member);
+        faults.push(error);
+        fault.resolve();
+      },
+    });
+    member.sendLine("hello");
+    await fault.promise;
+    assert.ok(faults[0] instanceof Deno.errors.PermissionDenied);
+    assert.equal(member.closed, true);
+    assert.equal(member.closeReason, SERVER_ERROR);
+    await member.flush(1000); // the writer is idle again: nothing waits on it
+  }
+});
+
+Deno.test("Member.send() reports a write error that is no disconnect as uncaught without onFault", async () => {
+  const member = new Member(fakeConn(() => Promise.reject(new TypeError("odd"))), { name: "bob" });
+  const reported = Promise.withResolvers<unknown>();
+  const onError = (event: ErrorEvent) => {
     event.preventDefault();
-    thrown.resolve(event.reason);
-  }, { once: true });
-  member.sendLine("hello");
-  assert.ok(await thrown.promise instanceof Deno.errors.PermissionDenied);
-  assert.equal(member.closed, true);
+    reported.resolve(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    member.sendLine("hello");
+    assert.ok(await reported.promise instanceof TypeError);
+    assert.equal(member.closeReason, SERVER_ERROR);
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
 });
 
 Deno.test("Member backlog crosses the high-water mark and drains below half of it", async () => {

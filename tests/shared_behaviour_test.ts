@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { FLAVORS } from "./flavors.ts";
 import { EOF_HINT, INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { IAC } from "../lib/telnet.ts";
-import { SERVER_ERROR } from "../lib/chat_server.ts";
+import { LineDecoder } from "../lib/line_decoder.ts";
+import { SERVER_ERROR } from "../lib/member.ts";
 import { writeAll } from "../lib/write_all.ts";
 import { TCP_TIMER, tcpTimers, until } from "./faults_kit.ts";
 
@@ -59,6 +60,45 @@ for (const flavor of FLAVORS) {
     assert.equal(server.room.size, 2);
     await Promise.all([witness.close(), victim.close(), next.close()]);
     await server.shutdown();
+  });
+
+  Deno.test(`${flavor.name}: an unexpected error writing to one member, or reading from it, closes that member alone`, async () => {
+    for (const where of ["write", "read"] as const) {
+      const log: string[] = [];
+      const server = flavor.start({ log: (line) => log.push(line) });
+      const port = server.addr.port;
+      const witness = await flavor.join(port, "witness");
+      const victim = await flavor.join(port, "victim");
+      await flavor.joined(victim);
+      const victimName = flavor.handshake ? "victim" : flavor.nameOf(victim);
+      const victimPort = victim.conn.localAddr.port;
+      const restore = where === "write"
+        // The server's write to victim throws: the room's fan-out, with others still to serve.
+        ? inject(Object.getPrototypeOf(victim.conn), "write", function (this: Deno.TcpConn) {
+          return this.remoteAddr.port === victimPort && this.localAddr.port === port;
+        })
+        // Reading what victim sends trips a bug in the framing.
+        : inject(LineDecoder.prototype, "push", (data: Uint8Array) => {
+          return new TextDecoder().decode(data).includes("trips the reader");
+        });
+      try {
+        await (where === "write" ? witness.send("hello victim") : victim.send("trips the reader"));
+        await witness.expect(flavor.leaveNotice(victimName, SERVER_ERROR));
+      } finally {
+        restore();
+      }
+      const faults = log.filter((line) => line.includes("failed, closing it: TypeError: Injected"));
+      assert.equal(faults.length, 1, log.join("\n"));
+      assert.ok(faults[0].includes(victimPort.toString()), faults[0]);
+      // The room goes on: a newcomer joins and is heard.
+      const next = await flavor.join(port, "next");
+      await flavor.joined(next);
+      await next.send("still here");
+      await witness.expect(/still here$/);
+      assert.equal(server.room.size, 2);
+      await Promise.all([witness.close(), victim.close(), next.close()]);
+      await server.shutdown();
+    }
   });
 
   Deno.test(`${flavor.name}: --no-message-log logs the events, not what members say`, async () => {
@@ -254,4 +294,27 @@ for (const flavor of FLAVORS) {
       await server.shutdown();
     },
   });
+}
+
+/**
+ * Makes `target[method]` throw a `TypeError` whenever `when` returns true for
+ * a call (`this` and its arguments), as a bug there would; returns the undo.
+ */
+function inject<T extends object, K extends keyof T>(
+  target: T,
+  method: K,
+  // deno-lint-ignore no-explicit-any
+  when: (this: any, ...args: any[]) => boolean,
+): () => void {
+  const original = target[method] as (...args: unknown[]) => unknown;
+  // Set on `target` itself, which may only inherit the method: the undo deletes it then.
+  const own = Object.hasOwn(target, method);
+  target[method] = function (this: unknown, ...args: unknown[]) {
+    if (when.apply(this, args)) throw new TypeError("Injected fault");
+    return original.apply(this, args);
+  } as T[K];
+  return () => {
+    if (own) target[method] = original as T[K];
+    else delete target[method];
+  };
 }
