@@ -163,7 +163,7 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
     } else if (name === "me" && !argument) {
       room.sendLineTo(member, ME_NEEDS_ACTION);
     } else if (name === "me") {
-      const action = `* ${member.name} ${argument}`;
+      const action = `* ${member.name} ${sanitize(argument)}`;
       room.echoLine(action, member);
       words.log(action);
     } else if (name === "nick") {
@@ -240,11 +240,13 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
               );
               break;
             }
-            const text = sanitize(line);
-            const command = parseChatCommand(text);
+            // A command is read from what the member sent, as server.ts reads it; what the
+            // room is shown of it is sanitized.
+            const command = parseChatCommand(line);
             if (command === undefined) {
-              if (isBlank(messageText(text))) break; // Enter on an empty line: nothing to say
-              const message = `[${member.name}] : ${messageText(text)}`;
+              const text = sanitize(messageText(line));
+              if (isBlank(text)) break; // Enter on an empty line: nothing to say
+              const message = `[${member.name}] : ${text}`;
               // The room before the console, as in server.ts: the write goes out first.
               room.echoLine(message, member);
               words.log(message);
@@ -253,7 +255,10 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
               // big room waits in the room's batch, and in a small one a millisecond.
               quitting.add(member);
               room.flush();
-              closeGracefully(member, words.quitReason(member, quitReason(command.argument)));
+              closeGracefully(
+                member,
+                words.quitReason(member, quitReason(sanitize(command.argument))),
+              );
             } else {
               answer(member, command);
             }

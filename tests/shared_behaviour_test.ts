@@ -123,6 +123,22 @@ for (const flavor of FLAVORS) {
     await server.shutdown();
   });
 
+  Deno.test(`${flavor.name}: a command is read from the bytes sent, and shown sanitized`, async () => {
+    const server = flavor.start();
+    const port = server.addr.port;
+    const a = await flavor.join(port, "a");
+    const b = await flavor.join(port, "b");
+    await flavor.joined(b);
+    const aName = flavor.handshake ? "a" : flavor.nameOf(a);
+    // U+2028, a line separator, separates a command from its argument as a space does.
+    await a.send("/me\u2028waves\x1b[2J");
+    assert.equal(await b.expect(/waves/), `* ${aName} waves^[[2J`);
+    await a.send("/quit\u2028bye\x07");
+    await b.expect(flavor.leaveNotice(aName, "bye^G"));
+    await Promise.all([a.close(), b.close()]);
+    await server.shutdown();
+  });
+
   Deno.test(`${flavor.name}: an empty or blank line reaches no one`, async () => {
     const server = flavor.start();
     const port = server.addr.port;
