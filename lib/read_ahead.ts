@@ -27,11 +27,14 @@ export interface ReadAheadOptions<T> {
    */
   handle?: (item: T) => boolean;
   /**
-   * Items passed on but not yet taken, at most: past that, reading waits for the
-   * consumer, or `overflow` decides, so that a paste into a stuck client does not
-   * grow without bound. Defaults to {@linkcode DEFAULT_MAX_READ_AHEAD}.
+   * Items passed on but not yet taken, at most, as `weigh` counts them: past that,
+   * reading waits for the consumer, or `overflow` decides, so that a paste into a
+   * stuck client does not grow without bound. Defaults to
+   * {@linkcode DEFAULT_MAX_READ_AHEAD}.
    */
   maxQueued?: number;
+  /** How much an item counts toward `maxQueued`: 1 each by default. */
+  weigh?: (item: T) => number;
   /**
    * Called, instead of waiting, for an item read while `maxQueued` items wait:
    * `true` when it was dealt with there (dropped, and the user told), `false`
@@ -73,8 +76,10 @@ export async function* readAhead<T>(
   source: AsyncIterable<T>,
   options: ReadAheadOptions<T> = {},
 ): AsyncGenerator<T, void, void> {
-  const { handle = () => false, maxQueued = DEFAULT_MAX_READ_AHEAD, overflow } = options;
+  const { handle = () => false, maxQueued = DEFAULT_MAX_READ_AHEAD, weigh = () => 1 } = options;
+  const { overflow } = options;
   const queue: T[] = [];
+  let queued = 0; // the queue's weight
   let ended = false;
   let failure: { error: unknown } | undefined;
   let consumerGone = false;
@@ -86,10 +91,11 @@ export async function* readAhead<T>(
   // Never rejects: an error is kept for the consumer, who may have gone by then.
   const reading = (async () => {
     try {
-      const full = () => queue.length >= maxQueued;
+      const full = () => queued >= maxQueued;
       for await (const item of source) {
         if (!handle(item) && !(full() && overflow?.(item))) {
           queue.push(item);
+          queued += weigh(item);
           changed();
         }
         while (overflow === undefined && full() && !consumerGone) await change.promise;
@@ -106,6 +112,7 @@ export async function* readAhead<T>(
     while (true) {
       if (queue.length > 0) {
         const item = queue.shift()!;
+        queued -= weigh(item);
         changed();
         yield item;
       } else if (failure !== undefined) throw failure.error;

@@ -58,6 +58,24 @@ Deno.test("readAhead() reads no further than maxQueued items past the consumer",
   assert.deepEqual(await Array.fromAsync(ahead), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
+Deno.test("readAhead() counts maxQueued in what weigh says each item weighs", async () => {
+  const keys = keyboard<string>();
+  const dropped: string[] = [];
+  const ahead = readAhead(keys.source, {
+    maxQueued: 10,
+    weigh: (key) => key.length,
+    overflow: (key) => dropped.push(key) > 0,
+  });
+  keys.give({ done: false, value: "first" });
+  assert.deepEqual(await ahead.next(), { done: false, value: "first" });
+  // Stuck on "first": 4 + 6 fill the 10, whatever the count of items.
+  for (const key of ["abcd", "efghij", "k", "l"]) keys.give({ done: false, value: key });
+  await settled();
+  assert.deepEqual(dropped, ["k", "l"]);
+  keys.give({ done: true, value: undefined });
+  assert.deepEqual(await Array.fromAsync(ahead), ["abcd", "efghij"]);
+});
+
 Deno.test("readAhead() with overflow reads on past maxQueued, dropping what it says", async () => {
   const keys = keyboard<string>();
   const handled: string[] = [];

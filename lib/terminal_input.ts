@@ -7,9 +7,41 @@
  * @module
  */
 
-import { DEFAULT_MAX_READ_AHEAD, readAhead } from "./read_ahead.ts";
+import { readAhead } from "./read_ahead.ts";
 import { quote } from "./sanitize.ts";
 import { textLines } from "./text_lines.ts";
+
+/**
+ * How much typed text {@linkcode typedInput} holds for a client that has not sent
+ * it yet, at most, in UTF-16 code units, each line counting
+ * {@linkcode TYPED_LINE_WEIGHT} more for itself. A paste comes in reads of
+ * 4 KiB, far below it, which a client whose server takes its lines sends on
+ * long before the next: only a server that stopped reading fills it.
+ *
+ * @example Usage
+ * ```ts
+ * import { MAX_TYPED_AHEAD, TYPED_LINE_WEIGHT } from "./terminal_input.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A read of 4 KiB of empty lines (4096 Enter keys) fits, with room to spare.
+ * assert.ok(4096 * TYPED_LINE_WEIGHT < MAX_TYPED_AHEAD / 2);
+ * ```
+ */
+export const MAX_TYPED_AHEAD = 1 << 20;
+
+/**
+ * What a line counts for itself toward {@linkcode MAX_TYPED_AHEAD}, besides its
+ * text: its share of the queue's and the string's overhead.
+ *
+ * @example Usage
+ * ```ts
+ * import { TYPED_LINE_WEIGHT } from "./terminal_input.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(TYPED_LINE_WEIGHT, 64);
+ * ```
+ */
+export const TYPED_LINE_WEIGHT = 64;
 
 /**
  * One thing the user did:
@@ -96,9 +128,9 @@ export interface TypedInputOptions {
   /** Called for each line of `reader` skipped for being over 64 KiB. */
   onTooLong?: () => void;
   /**
-   * Called with a notice for each line typed while {@linkcode DEFAULT_MAX_READ_AHEAD} lines are
-   * queued behind one waiting for a server that stopped reading: it is dropped, so that the keys
-   * are still read and Ctrl-C still leaves.
+   * Called with a notice for each line typed while {@linkcode MAX_TYPED_AHEAD} of text is
+   * queued behind a line waiting for a server that stopped reading: it is dropped, so that the
+   * keys are still read and Ctrl-C still leaves.
    */
   onDropped?: (notice: string) => void;
 }
@@ -107,7 +139,8 @@ export interface TypedInputOptions {
  * What a client's user types, from the terminal's keys when there are any, else
  * from the lines of `reader`. The keys are read ahead: Ctrl-C goes to `stop` the
  * moment it is pressed, even while the client waits to send an earlier line, and
- * is not passed on; a line typed with 64 queued is dropped (see `onDropped`).
+ * is not passed on; a line typed with {@linkcode MAX_TYPED_AHEAD} queued is
+ * dropped (see `onDropped`).
  *
  * @example Usage
  * ```ts
@@ -137,13 +170,11 @@ export function typedInput(options: TypedInputOptions): AsyncIterable<TypedInput
       stop.deliver("SIGINT"); // a second one, while leaving, exits at once
       return true;
     },
+    maxQueued: MAX_TYPED_AHEAD,
+    weigh: (typed) => typed.type === "line" ? typed.line.length + TYPED_LINE_WEIGHT : 0,
     overflow: (typed) => {
       if (typed.type !== "line") return false; // the end of input goes through
-      onDropped?.(
-        `Not sent: ${DEFAULT_MAX_READ_AHEAD} lines are queued for the server already: ${
-          quote(typed.line)
-        }`,
-      );
+      onDropped?.(`Not sent: too much is queued for the server already: ${quote(typed.line)}`);
       return true;
     },
   });

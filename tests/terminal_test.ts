@@ -1198,6 +1198,31 @@ for (const [script, args] of [["client.ts", ["bob"]], ["select_client.ts", []]] 
   });
 }
 
+for (const flavor of [threaded, select]) {
+  const script = flavor === threaded ? "client.ts" : "select_client.ts";
+  Deno.test({
+    name: `${script} in a terminal sends a paste of 300 lines whole`,
+    ignore: tmuxSkip !== undefined,
+    async fn() {
+      await using room = await watchedRoom(flavor);
+      const { port, watcher } = room;
+      const args = ["127.0.0.1", String(port), ...(flavor === threaded ? ["bob"] : [])];
+      await using pane = await Pane.client(script, args);
+      await pane.waitFor("the prompt", (screen) => inputRow(screen) === ">");
+      const count = 300;
+      const lines = Array.from({ length: count }, (_, i) => `paste line ${i + 1}`);
+      await pane.paste(lines.join("\n") + "\n"); // one write to the terminal: one or two reads
+      await watcher.expect(new RegExp(`[\\] ]paste line ${count}$`));
+      const received = watcher.lines.flatMap((line) =>
+        /[\] ](paste line \d+)$/.exec(line)?.[1] ?? []
+      );
+      assert.deepEqual(received, lines);
+      await pane.press("C-d");
+      await expectRestoredExit(pane, 0);
+    },
+  });
+}
+
 Deno.test({
   name: "client.ts in a terminal with stdin piped sends, leaves, and never enters raw mode",
   ignore: tmuxSkip !== undefined,
