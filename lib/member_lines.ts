@@ -141,14 +141,21 @@ export async function* memberLines(
   let lineBased = false;
   let telnet: TelnetFilter | undefined; // made at the first 0xFF, which only telnet sends
   let eofHinted = false;
+  /**
+   * Since when the member has been silent: its last line, or the last time we went back to
+   * listening after a wait of ours. Bytes that end no line are silence: a member that sends a
+   * byte a second and never a newline is idle all the same.
+   */
+  let spoke = performance.now();
   while (!member.closed) {
     // What the member is sent may pile up with no line of its own to wait on (telnet's answers,
     // before it has even joined a room): while it is backlogged, nothing more is read.
     if (member.backlogged) {
       await member.whenWritable();
+      spoke = performance.now(); // silence counts only while we listen
       continue;
     }
-    const heard = performance.now(); // silence counts only while we listen
+    const heard = performance.now(); // the partial line's silence: since this read began
     // Read straight from the connection: a helper in between would be one more
     // pending frame and promise chain per quiet member.
     const read = member.conn.read(buffer);
@@ -157,22 +164,24 @@ export async function* memberLines(
       while (true) {
         // What a cut leaves, the start of a character, waits for its rest however long.
         const partialMs = lineBased || !decoder.cuttable ? 0 : partialLineMs;
-        count = timed ? await within(read, timeLeft(heard, idleTimeoutMs, partialMs)) : await read;
+        const ms = timed ? timeLeft(spoke, heard, { idleTimeoutMs, partialMs }) : Infinity;
+        count = timed ? await within(read, ms) : await read;
         if (count !== undefined) break;
         // A timer may fire a little early: each wait below counts only once it is really over.
-        const silentMs = performance.now() - heard;
-        if (idleTimeoutMs > 0 && silentMs >= idleTimeoutMs) {
+        const now = performance.now();
+        if (idleTimeoutMs > 0 && now - spoke >= idleTimeoutMs) {
           member.sendLine(`Server: closing: silent for ${idleTimeoutMs / 1000} s`);
           await member.closeAfterFlush(FLUSH_ON_CLOSE_MS, IDLE);
           return; // the pending read fails with the connection; within() observed it
         }
-        if (partialMs > 0 && silentMs >= partialMs) {
+        if (partialMs > 0 && now - heard >= partialMs) {
           // The partial line sat idle: a whole message from a newline-less client (or the
           // end of a too-long one, which is dropped), up to its last whole character.
           const partial = decoder.cut();
           if (partial === undefined) continue;
           if (!await admitted(member, room, bucket)) return;
           yield partial;
+          spoke = performance.now();
         }
       }
     } catch (error) {
@@ -199,6 +208,7 @@ export async function* memberLines(
       if (!await admitted(member, room, bucket)) return;
       yield frame;
     }
+    if (frames.length > 0) spoke = performance.now(); // after our waits for the room, too
   }
   const last = decoder.flush();
   if (last !== undefined && await admitted(member, room, bucket)) yield last;
@@ -232,14 +242,18 @@ async function admitted(member: Member, room: Room, bucket?: TokenBucket): Promi
 }
 
 /**
- * How long the next read may take, in ms: until the member has been silent
- * since `heard` for `idleTimeoutMs`, or for `partialMs` with a partial line
- * (0: never, for either).
+ * How long the next read may take, in ms: until the member has said no line
+ * since `spoke` for `idleTimeoutMs`, or its partial line has had nothing added
+ * since `heard` for `partialMs` (0: never, for either).
  */
-function timeLeft(heard: number, idleTimeoutMs: number, partialMs: number): number {
+function timeLeft(
+  spoke: number,
+  heard: number,
+  { idleTimeoutMs, partialMs }: { idleTimeoutMs: number; partialMs: number },
+): number {
   const until = Math.min(
-    idleTimeoutMs > 0 ? idleTimeoutMs : Infinity,
-    partialMs > 0 ? partialMs : Infinity,
+    idleTimeoutMs > 0 ? spoke + idleTimeoutMs : Infinity,
+    partialMs > 0 ? heard + partialMs : Infinity,
   );
-  return heard + until - performance.now();
+  return until - performance.now();
 }

@@ -194,3 +194,22 @@ Deno.test("memberLines() cuts a newline-less message between characters, and wai
   assert.equal(member.closeReason, IDLE);
   assert.ok(timers < 10, `the reader woke ${timers} times while it waited ${idleTimeoutMs} ms`);
 });
+
+Deno.test("memberLines() closes as idle a member that sends bytes but never ends a line", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const member = new Member(await listener.accept(), { name: "bob" });
+  const idleTimeoutMs = 100;
+  const lines = Array.fromAsync(memberLines(member, { room: new Room(), idleTimeoutMs }));
+  // A byte every 10 ms, slowloris-style, for ten times the idle timeout at most.
+  const most = idleTimeoutMs;
+  let sent = 0;
+  while (sent < most && !member.closed) {
+    await peer.write(new Uint8Array([120]));
+    sent++;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.deepEqual(await lines, []);
+  assert.equal(member.closeReason, IDLE);
+  assert.ok(sent < most, `closed only once the bytes stopped, after ${sent}`);
+});
