@@ -93,8 +93,25 @@ export const ID_PROMPT =
  */
 export const ID_PROMPT_MS = 1000;
 
-/** The most times one connection is told what to send before its ID. */
+/** The most times one connection is prompted for a line that is no ID (an empty one, a command). */
 const MAX_ID_PROMPTS = 3;
+
+/** The most IDs a prompted person may have refused, told why and asked again, before the close. */
+const MAX_ID_TRIES = 3;
+
+/**
+ * What a prompted person is told after the refusal that closes its connection: it has been asked
+ * again after every refusal so far, and would otherwise type on into a closed connection.
+ *
+ * @example Usage
+ * ```ts
+ * import { CLOSING_AFTER_REFUSAL } from "./server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(CLOSING_AFTER_REFUSAL, /^Server: closing/);
+ * ```
+ */
+export const CLOSING_AFTER_REFUSAL = "Server: closing the connection";
 
 /** Why a line too long to be any ID is refused as one. */
 const ID_TOO_LONG = "ID is too long";
@@ -150,10 +167,12 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   /** One options object for all members, one for their lines: thousands of copies are memory. */
   const newMember = memberOptions(room, config);
   const lineOptions = memberLinesOptions(room, config);
-  /** Each connection's task, which removes itself when it ends (no extra promise per connection). */
+  /** Each connection's task, which removes itself when it ends: no extra promise per connection. */
   const tasks = new Map<Deno.TcpConn, Promise<void>>();
   /** Connections let in that have not yet given their ID: a shutdown must close them too. */
   const greeting = new Set<Member>();
+  /** Connections prompted for their ID: a person at nc or telnet, not a client. */
+  const prompted = new WeakSet<Member>();
   let closing = false;
 
   async function acceptLoop(): Promise<void> {
@@ -195,6 +214,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       if (refused !== undefined) {
         refusals.write(`Refused ${member.address}: ${sanitize(refused)}`);
         member.sendLine(`Error: ${refused}`);
+        if (prompted.has(member)) member.sendLine(CLOSING_AFTER_REFUSAL);
         freePlace();
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
@@ -241,21 +261,25 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
     member: Member,
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
   ): Promise<string | undefined> {
-    let prompted = 0;
+    let promptsSent = 0;
+    let tries = 0;
     const prompt = () => {
-      if (prompted++ < MAX_ID_PROMPTS) member.sendLine(ID_PROMPT);
+      if (promptsSent++ >= MAX_ID_PROMPTS) return;
+      prompted.add(member);
+      member.sendLine(ID_PROMPT);
     };
     /**
      * Whether one who was prompted (a person, as clients send their ID at once) is told why an
-     * ID is refused and asked again, as IRC does: while prompts are left. Otherwise the refusal
-     * is left to the join below, which closes.
+     * ID is refused and asked again, as IRC does: for its first tries. Otherwise the refusal is
+     * left to the join below, which closes.
      */
-    const mayAskAgain = () => prompted > 0 && prompted < MAX_ID_PROMPTS;
+    const mayAskAgain = () => promptsSent > 0 && tries < MAX_ID_TRIES - 1;
     const askAgain = (error: string) => {
+      tries++;
       member.sendLine(`Error: ${error}`);
-      prompt();
+      member.sendLine(ID_PROMPT);
     };
-    /** The first line that may be an ID: a person at nc may press Enter, or type a command, first. */
+    /** The first line that may be an ID: a person at nc may press Enter, or type a command first. */
     const firstId = async () => {
       while (true) {
         const next = await lines.next();

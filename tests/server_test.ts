@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ID_PROMPT, startServer, type ThreadedServerOptions } from "../server.ts";
+import {
+  CLOSING_AFTER_REFUSAL,
+  ID_PROMPT,
+  startServer,
+  type ThreadedServerOptions,
+} from "../server.ts";
 import { withServer as withFlavorServer } from "./flavors.ts";
 import { until } from "./faults_kit.ts";
 import { LineClient } from "./line_client.ts";
@@ -253,7 +258,7 @@ Deno.test("startServer() answers a line that is no ID with the prompt, and lets 
   });
 });
 
-Deno.test("startServer() asks a prompted person again for a refused ID, while prompts last", async () => {
+Deno.test("startServer() asks a prompted person again for a refused ID, three tries in all", async () => {
   await withServer(async (port) => {
     const [alice] = await joinAll(port, ["alice"]);
     // A person at nc, prompted: told why an ID is refused, and asked again.
@@ -268,12 +273,17 @@ Deno.test("startServer() asks a prompted person again for a refused ID, while pr
     await person.expect(ID_PROMPT);
     await person.send("bob");
     await person.expect(/^Server: welcome bob; 2 here/);
-    // Out of prompts (three), a refusal closes, as it does at once for a client, never prompted.
+    // Its third ID refused, it is closed, and told so; Enter on an empty line costs no try.
     const stubborn = await LineClient.connect(port);
-    for (const line of ["", "a b", "alice", "bob"]) await stubborn.send(line);
+    for (const line of ["", "", "a b", "alice", "bob"]) await stubborn.send(line);
     const last = await stubborn.expectClose();
-    assert.equal(last.at(-1), 'Error: ID "bob" is already in the room');
-    assert.equal(stubborn.lines.filter((line) => line === ID_PROMPT).length, 3);
+    assert.deepEqual(last.slice(-2), [
+      'Error: ID "bob" is already in the room',
+      CLOSING_AFTER_REFUSAL,
+    ]);
+    assert.equal(stubborn.lines.filter((line) => line.startsWith("Error:")).length, 3);
+    assert.equal(stubborn.lines.filter((line) => line === ID_PROMPT).length, 4);
+    // A client, never prompted, is refused at once, in one line.
     const client = await LineClient.connect(port);
     await client.send("alice");
     assert.deepEqual(await client.expectClose(), ['Error: ID "alice" is already in the room']);
