@@ -10,6 +10,8 @@
  * @module
  */
 
+import { bytesAwaited, incompleteTail } from "./utf8.ts";
+
 /**
  * The default longest line, in bytes, not counting its line ending.
  *
@@ -153,6 +155,24 @@ export class LineDecoder {
   }
 
   /**
+   * How many more bytes the partial line's last character needs to be whole: 0 to 3 (0 too
+   * while a too-long line is skipped).
+   *
+   * @example Usage
+   * ```ts
+   * import { LineDecoder } from "./line_decoder.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const decoder = new LineDecoder();
+   * decoder.push(new TextEncoder().encode("a한").subarray(0, 2)); // "a", then ED of ED 95 9C
+   * assert.equal(decoder.bytesAwaited, 2);
+   * ```
+   */
+  get bytesAwaited(): number {
+    return this.#discarding ? 0 : bytesAwaited(this.#buffer.subarray(0, this.#length));
+  }
+
+  /**
    * Feeds bytes in and returns the lines they complete, in order. The caller
    * may reuse `chunk` afterwards: nothing keeps a reference to it.
    *
@@ -292,26 +312,4 @@ export class LineDecoder {
     this.#buffer.set(bytes, this.#length);
     this.#length = needed;
   }
-}
-
-/**
- * How many bytes at the end of `bytes` begin a UTF-8 character that needs
- * more bytes to be whole: 0 to 3. Anything else, valid or not, counts as
- * whole, since no later byte can change how it decodes.
- */
-function incompleteTail(bytes: Uint8Array): number {
-  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
-    const byte = bytes[bytes.length - back];
-    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
-    return back < sequenceLength(byte) ? back : 0;
-  }
-  return 0;
-}
-
-/** The length of the UTF-8 character that `lead` begins: 0 if it begins none. */
-function sequenceLength(lead: number): number {
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  return 0; // ASCII, or a byte that UTF-8 never uses to begin a character
 }

@@ -191,7 +191,9 @@ export async function* memberLines(
     if (count === null) break;
     const chunk = buffer.subarray(0, count);
     buffer = nextReadBuffer(buffer, count);
-    if (telnet === undefined && chunk.includes(IAC)) telnet = telnetFilter(member);
+    if (telnet === undefined && chunk.includes(IAC)) {
+      telnet = telnetFilter(member, decoder.bytesAwaited);
+    }
     const data = telnet === undefined ? chunk : telnet.push(chunk);
     // telnet sends Ctrl-D at once and alone; the line it starts comes later.
     if (data[0] === EOT && !eofHinted) {
@@ -214,10 +216,14 @@ export async function* memberLines(
   if (last !== undefined && await admitted(member, room, bucket)) yield last;
 }
 
-/** Takes a telnet client's commands out of its lines, and answers them. */
-function telnetFilter(member: Member): TelnetFilter {
+/**
+ * Takes a telnet client's commands out of its lines, and answers them; `bytesAwaited` says
+ * where the stream is, in the middle of a character or not.
+ */
+function telnetFilter(member: Member, bytesAwaited: number): TelnetFilter {
   let hinted = false;
   return new TelnetFilter({
+    bytesAwaited,
     reply: (bytes) => member.send(bytes),
     onTelnet: () => member.crlf = true, // lines end as its network virtual terminal wants them
     onInterrupt: () => {

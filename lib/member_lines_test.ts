@@ -213,3 +213,22 @@ Deno.test("memberLines() closes as idle a member that sends bytes but never ends
   assert.equal(member.closeReason, IDLE);
   assert.ok(sent < most, `closed only once the bytes stopped, after ${sent}`);
 });
+
+Deno.test("memberLines() mends a telnet key's command amid a character split from its start", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const member = new Member(await listener.accept(), { name: "bob" });
+  const lines = memberLines(member, { room: new Room() });
+  // telnet, not yet in binary: "x", then 상 (EC 83 81), its 83 sent as Ctrl-C's IAC IP (IAC DO
+  // TM). The first read is known to be over once "x" comes out.
+  await peer.write(new Uint8Array([0x78, 0x0d, 0x0a, 0xec]));
+  assert.equal((await lines.next()).value, "x");
+  await peer.write(new Uint8Array([0xff, 244, 0xff, 253, 6, 0x81, 0x0d, 0x0a]));
+  assert.equal((await lines.next()).value, "상");
+  const answer = new Uint8Array(16);
+  const count = await peer.read(answer) ?? 0;
+  // Asked for binary, the timing mark answered; no hint about Ctrl-C, which was never pressed.
+  assert.deepEqual([...answer.subarray(0, count)], [0xff, 253, 0, 0xff, 251, 6]);
+  member.close();
+  assert.equal((await lines.next()).done, true);
+});

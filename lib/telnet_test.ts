@@ -11,6 +11,9 @@ const DO = 253;
 const DONT = 254;
 const TM = 6;
 const TTYPE = 24;
+const BINARY = 0;
+/** What the filter says at a client's first command: send in binary, please. */
+const ASK_BINARY = [IAC, DO, BINARY];
 
 const text = (s: string) => [...new TextEncoder().encode(s)];
 
@@ -46,7 +49,7 @@ const SESSION = [
   ...text("안녕\n"),
 ];
 const SESSION_TEXT = "hello\r\nafter\r\n\ufffdab안녕\n";
-const SESSION_REPLIES = [IAC, WILL, TM, IAC, WILL, TM, IAC, DONT, TTYPE];
+const SESSION_REPLIES = [...ASK_BINARY, IAC, WILL, TM, IAC, WILL, TM, IAC, DONT, TTYPE];
 
 Deno.test("TelnetFilter.push() removes commands and answers them however the reads split", () => {
   const whole = run([SESSION]);
@@ -66,8 +69,8 @@ Deno.test("TelnetFilter.push() removes commands and answers them however the rea
 Deno.test("TelnetFilter.push() answers after the text before it, and reports Ctrl-C after that", () => {
   // The answer first: a telnet client drops what comes before it, the hint included.
   assert.deepEqual(run([[IAC, IP, IAC, DO, TM]]).events, ["reply", "interrupt"]);
-  assert.deepEqual(run([[IAC, IP], [IAC, DO, TM]]).events, ["interrupt", "reply"]);
-  assert.deepEqual(run([[IAC, IP, IAC, IP]]).events, ["interrupt"], "once a read");
+  assert.deepEqual(run([[IAC, IP], [IAC, DO, TM]]).events, ["reply", "interrupt", "reply"]);
+  assert.deepEqual(run([[IAC, IP, IAC, IP]]).events, ["reply", "interrupt"], "once a read");
 });
 
 Deno.test("TelnetFilter.push() tells of the first command, before anything is answered", () => {
@@ -88,17 +91,19 @@ Deno.test("TelnetFilter.push() tells of the first command, before anything is an
 Deno.test("TelnetFilter.push() refuses each option once and agrees to every timing mark", () => {
   const asked = [IAC, DO, 1, IAC, WILL, 3, IAC, DO, 1, IAC, WILL, 3, IAC, DO, TM, IAC, DO, TM];
   assert.deepEqual(run([asked]).replies, [
+    ...ASK_BINARY,
     ...[IAC, WONT, 1, IAC, DONT, 3],
     ...[IAC, WILL, TM, IAC, WILL, TM],
   ]);
   // Off is where every option already is: nothing to answer.
-  assert.deepEqual(run([[IAC, DONT, 1, IAC, WONT, 3]]).events, []);
+  assert.deepEqual(run([[IAC, DONT, 1, IAC, WONT, 3]]).replies, ASK_BINARY);
 });
 
 Deno.test("TelnetFilter.push() answers Are You There with a visible [Yes]", () => {
   const ayt = run([[IAC, 246, ...text("hi\n"), IAC, 246]]); // once a read
   assert.equal(ayt.text, "hi\n");
-  assert.equal(new TextDecoder().decode(new Uint8Array(ayt.replies)), "Server: [Yes]\r\n");
+  assert.deepEqual(ayt.replies.slice(0, 3), ASK_BINARY);
+  assert.equal(new TextDecoder().decode(new Uint8Array(ayt.replies.slice(3))), "Server: [Yes]\r\n");
 });
 
 Deno.test("TelnetFilter.push() returns a chunk without IAC as it is", () => {
@@ -114,4 +119,69 @@ Deno.test("TelnetFilter.push() gives up on a subnegotiation that never ends", ()
   const endless = [IAC, SB, ...new Array(1024).fill(0x78), ...text("kept\n")];
   assert.equal(run([endless]).text, "kept\n");
   assert.equal(run(endless.map((byte) => [byte])).text, "kept\n");
+});
+
+Deno.test("TelnetFilter.push() asks for binary at the first command, and agrees to it either way", () => {
+  // The client's WILL answers our DO: no answer to an answer (RFC 1143), nor to a state in force.
+  assert.deepEqual(run([[IAC, NOP], [IAC, WILL, BINARY, IAC, WILL, BINARY]]).replies, ASK_BINARY);
+  // Asked first by the client: one DO, the ask and the answer at once.
+  assert.deepEqual(run([[IAC, WILL, BINARY]]).replies, ASK_BINARY);
+  // Asked to send in binary (`toggle binary` does both): yes, once; our text has no 0xFF.
+  assert.deepEqual(run([[IAC, DO, BINARY, IAC, DO, BINARY]]).replies, [
+    ...ASK_BINARY,
+    ...[IAC, WILL, BINARY],
+  ]);
+  // Turned off again: each side acknowledged once.
+  const off = [IAC, WILL, BINARY, IAC, DO, BINARY, IAC, WONT, BINARY, IAC, DONT, BINARY];
+  assert.deepEqual(run([off]).replies, [
+    ...ASK_BINARY,
+    ...[IAC, WILL, BINARY, IAC, DONT, BINARY, IAC, WONT, BINARY],
+  ]);
+});
+
+Deno.test("TelnetFilter.push() takes a key's command amid a character for the byte it stood for", () => {
+  // What telnet, not yet in binary, sends for "상한 글", Enter: 상 is EC 83 81 and 83 is
+  // Ctrl-C with the top bit, so it goes as IAC IP (and DO TM); 한 is ED 95 9C, and 9C Ctrl-\.
+  const sent = [
+    ...[0xec, IAC, IP, IAC, DO, TM, 0x81],
+    ...[0xed, 0x95, IAC, 243, IAC, DO, TM],
+    ...text(" 글"),
+    ...[0xc4, IAC, 245, IAC, DO, TM], // "ď" (C4 8F): 8F is Ctrl-O, Abort Output
+    ...[0xc4, IAC, 237, IAC, DO, TM], // "Ě" (C4 9A): 9A is Ctrl-Z, Suspend
+    ...text("\r\n"),
+    ...[IAC, IP, IAC, DO, TM], // a real Ctrl-C: between characters
+  ];
+  const replies = [...ASK_BINARY, ...Array(5).fill([IAC, WILL, TM]).flat()];
+  for (let cut = 0; cut < sent.length; cut++) {
+    const split = run(
+      cut === 0 ? sent.map((byte) => [byte]) : [sent.slice(0, cut), sent.slice(cut)],
+    );
+    assert.equal(split.text, "상한 글ďĚ\r\n", `cut at ${cut}`);
+    assert.deepEqual(split.replies, replies, `cut at ${cut}`);
+    assert.equal(split.events.filter((event) => event === "interrupt").length, 1, `cut at ${cut}`);
+  }
+});
+
+Deno.test("TelnetFilter() starts mid-character where bytesAwaited says", () => {
+  // The lead byte of 상 (EC 83 81) came before the filter, which starts at the first 0xFF.
+  const events: string[] = [];
+  const telnet = new TelnetFilter({
+    bytesAwaited: 2,
+    reply: () => {},
+    onInterrupt: () => events.push("interrupt"),
+  });
+  const out = telnet.push(new Uint8Array([IAC, IP, IAC, DO, TM, 0x81, ...text("\r\n")]));
+  assert.equal(new TextDecoder().decode(new Uint8Array([0xec, ...out])), "상\r\n");
+  assert.deepEqual(events, []);
+});
+
+Deno.test("TelnetFilter.push() in binary takes CR, CR LF, CR NUL and LF each for one Enter", () => {
+  const sent = [IAC, WILL, BINARY, ...text("a\rb\r\nc\r\0d\ne\r"), ...text("\nf\r")];
+  const expected = "a\nb\nc\nd\ne\nf\n";
+  assert.equal(run([sent]).text, expected);
+  for (let cut = 1; cut < sent.length; cut++) {
+    assert.equal(run([sent.slice(0, cut), sent.slice(cut)]).text, expected, `cut at ${cut}`);
+  }
+  // Not in binary, the line decoder's rules stand: CR LF ends a line, a CR alone does not.
+  assert.equal(run([[IAC, NOP, ...text("a\rb\r\n")]]).text, "a\rb\r\n");
 });

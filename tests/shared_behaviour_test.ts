@@ -139,6 +139,23 @@ for (const flavor of FLAVORS) {
     await server.shutdown();
   });
 
+  Deno.test(`${flavor.name}: telnet in binary, as PuTTY sends it, ends a line with CR alone`, async () => {
+    const server = flavor.start();
+    const port = server.addr.port;
+    const a = await flavor.join(port, "a");
+    const b = await flavor.join(port, "b");
+    await flavor.joined(b);
+    // PuTTY offers binary at once; asked for it, as here, it sends Enter as CR alone.
+    await b.sendRaw(new Uint8Array([IAC, 251, 0]));
+    await b.sendRaw("first\r");
+    await a.expect(/first$/);
+    await b.sendRaw("second\rthird\r");
+    assert.match(await a.expect(/second$/), /[\] ]second$/);
+    assert.match(await a.expect(/third$/), /[\] ]third$/);
+    await Promise.all([a.close(), b.close()]);
+    await server.shutdown();
+  });
+
   Deno.test(`${flavor.name}: an empty or blank line reaches no one`, async () => {
     const server = flavor.start();
     const port = server.addr.port;
@@ -182,8 +199,13 @@ for (const flavor of FLAVORS) {
     const b = await flavor.join(port, "b");
     await flavor.joined(b);
     await b.sendRaw(new Uint8Array(ctrlC));
-    // From its first telnet command on, b is a telnet client: its lines end in CR LF.
-    assert.equal(await b.expect(/does not leave/), willTimingMark + INTERRUPT_HINT + "\r");
+    // From its first telnet command on, b is a telnet client: its lines end in CR LF. It is
+    // asked for binary (IAC DO BINARY: 0xFF 0xFD 0x00) then, the timing mark answered after.
+    const askBinary = "\ufffd\ufffd\u0000";
+    assert.equal(
+      await b.expect(/does not leave/),
+      askBinary + willTimingMark + INTERRUPT_HINT + "\r",
+    );
     await b.sendRaw(new Uint8Array([...ctrlC, ...new TextEncoder().encode("after ^C\r\n")]));
     const line = await a.expect(/after \^C$/);
     assert.ok(/[\]:] ?after \^C$/.test(line), `no telnet bytes in ${JSON.stringify(line)}`);

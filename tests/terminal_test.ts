@@ -1329,6 +1329,32 @@ Deno.test({
 });
 
 Deno.test({
+  name: "telnet in a terminal: Korean reaches the room whole, before binary and after",
+  ignore: telnetSkip !== undefined,
+  async fn() {
+    await using room = await watchedRoom(threaded);
+    const { port, watcher: alice } = room;
+    await using pane = await Pane.start(`telnet 127.0.0.1 ${port}`);
+    await pane.waitFor("telnet to connect", ({ rows }) => rows.includes("Connected to 127.0.0.1."));
+    await pane.type("민수");
+    await pane.press("Enter");
+    // Not yet in binary, telnet sends the 0x83 of 상 and the 0x9C of 한 as Ctrl-C and Ctrl-\.
+    await alice.expect("client민수- enter");
+    await pane.type("상한 글");
+    await pane.press("Enter");
+    assert.equal(await alice.expect(/^\[민수\]/), "[민수]상한 글");
+    // Asked at that first command, it sends in binary from then on: 의 (EC 9D 98) would have
+    // been its escape key, Ctrl-].
+    await pane.type("의자에 앉다");
+    await pane.press("Enter");
+    assert.equal(await alice.expect(/^\[민수\]/), "[민수]의자에 앉다");
+    const { rows } = await pane.screen();
+    assert.ok(!rows.some((row) => row.includes("telnet>")), rows.join("\n"));
+    assert.ok(!rows.some((row) => row.includes(INTERRUPT_HINT)), "no Ctrl-C was pressed");
+  },
+});
+
+Deno.test({
   name:
     "client.ts and select_client.ts in a terminal exit at once on a second Ctrl-C while leaving",
   ignore: tmuxSkip !== undefined,
