@@ -291,8 +291,9 @@ function eraseTypedLine(line: string): void {
 }
 
 /**
- * Sends what is queued, closes our side, and waits for the server to close: all within
- * {@linkcode LEAVE_TIMEOUT_MS}, after which the caller closes the connection.
+ * Sends what is queued and closes our side, then waits out {@linkcode LEAVE_TIMEOUT_MS} from
+ * the start: the loop's own `disconnected` event, when the server closes, ends the leave
+ * sooner; this one, when it comes first, gives up.
  */
 async function leave(server: Member): Promise<void> {
   const deadline = performance.now() + LEAVE_TIMEOUT_MS;

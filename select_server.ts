@@ -120,7 +120,8 @@ export function startSelectServer(options: Partial<ServerOptions> = {}): ChatSer
   const refusals = new ThrottledLog({ log, what: "refusals" });
   const listener = Deno.listen({ hostname: config.hostname, port: config.port });
   // The report's two lines, both after the bind, the first with the address (port 0 picks
-  // one): the first log starts Deno's Node layer (lib/room.ts), which a start-up need not wait for.
+  // one): the first log starts Deno's Node layer (see lib/room.ts), which a start-up need not
+  // wait for.
   log(`Listening on ${formatAddress(listener.addr)}...`);
   log("Server started!");
   const room = new Room({

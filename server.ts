@@ -219,7 +219,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
       if (member.name === "") { // gone before it said who it is
-        // A close of the server's own has a reason: silent past a shorter --idle-timeout, say.
+        // A close with a reason is told: a quit before the ID, or silence past --idle-timeout.
         if (member.closeReason) {
           log(`Closed ${member.address} before its ID (${member.closeReason})`);
         }
@@ -279,7 +279,7 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       member.sendLine(`Error: ${error}`);
       member.sendLine(ID_PROMPT);
     };
-    /** The first line that may be an ID: a person at nc may press Enter, or type a command first. */
+    /** The first line that may be an ID: a person at nc may press Enter, or type a command. */
     const firstId = async () => {
       while (true) {
         const next = await lines.next();

@@ -63,7 +63,7 @@ const utf8 = new TextDecoder();
  * UTF-8 becomes U+FFFD. A line longer than `maxLineBytes` is reported once, as
  * {@linkcode LINE_TOO_LONG}, as soon as it is known to be too long, and the
  * rest of it is skipped up to the next newline, so the decoder never holds more
- * than `maxLineBytes` bytes.
+ * than `maxLineBytes` bytes and the CR that may end them.
  *
  * @example Usage
  * ```ts
@@ -259,7 +259,8 @@ export class LineDecoder {
    * last bytes have not come yet stays buffered, to begin the next line: for a
    * client that sends no newlines, whose message is cut after a silence that
    * may fall inside a character. Returns `undefined` when nothing but such a
-   * part of a character is buffered.
+   * part of a character is buffered, and, as `flush()` does, when nothing is
+   * buffered or a too-long line ends unread.
    *
    * @example Usage
    * ```ts

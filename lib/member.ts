@@ -529,7 +529,8 @@ export class Member {
    * Closes gracefully, for a last error line or a shutdown notice: lets the
    * queue drain (see {@linkcode Member.flush}), sends FIN, and lingers up to
    * {@linkcode LINGER_MS} for the peer to close too before closing (at
-   * once if the queue stalled: the peer is not reading). Closing
+   * once if the queue stalled: the peer is not reading). The linger ends
+   * sooner only where the member's reader runs, and closes it at the peer's end. Closing
    * at once would make the kernel answer the peer's unread data with a reset,
    * which can destroy the last line before the peer reads it. Nothing more is
    * queued meanwhile.
