@@ -77,6 +77,8 @@ Deno.test("parseCommand() refuses a missing value and a value given to a switch"
   assert.throws(() => parseCommand(["--no-color=yes", "p"], SPEC), {
     message: 'Option "--no-color" takes no value',
   });
+  // A negative number is taken as the value, for its own check to judge, not sent round to `=`.
+  assert.equal(parseCommand(["--name", "-1", "p"], SPEC).values.name, "-1");
 });
 
 Deno.test("parseCommand() counts positionals", () => {
