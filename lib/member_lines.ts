@@ -210,7 +210,7 @@ export async function* memberLines(
       if (!await admitted(member, room, bucket)) return;
       yield frame;
     }
-    if (frames.length > 0) spoke = performance.now(); // after our waits for the room, too
+    if (timed && frames.length > 0) spoke = performance.now(); // after our waits, too
   }
   const last = decoder.flush();
   if (last !== undefined && await admitted(member, room, bucket)) yield last;
