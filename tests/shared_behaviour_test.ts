@@ -3,7 +3,8 @@
  * against each server flavor.
  */
 import assert from "node:assert/strict";
-import { FLAVORS } from "./flavors.ts";
+import { type Flavor, FLAVORS, type ServerUnderTest } from "./flavors.ts";
+import { type LineClient } from "./line_client.ts";
 import { EOF_HINT, INTERRUPT_HINT } from "../lib/member_lines.ts";
 import { IAC } from "../lib/telnet.ts";
 import { LineDecoder } from "../lib/line_decoder.ts";
@@ -52,12 +53,7 @@ for (const flavor of FLAVORS) {
     // Both faults are logged by the time the room has been told.
     const faults = log.filter((line) => line.includes("failed, closing it: TypeError: Injected"));
     assert.equal(faults.length, 2, log.join("\n"));
-    // The room goes on: a newcomer joins and is heard.
-    const next = await flavor.join(port, "next");
-    await flavor.joined(next);
-    await next.send("still here");
-    await witness.expect(/still here$/);
-    assert.equal(server.room.size, 2);
+    const next = await roomGoesOn(flavor, server, witness);
     await Promise.all([witness.close(), victim.close(), next.close()]);
     await server.shutdown();
   });
@@ -90,12 +86,7 @@ for (const flavor of FLAVORS) {
       const faults = log.filter((line) => line.includes("failed, closing it: TypeError: Injected"));
       assert.equal(faults.length, 1, log.join("\n"));
       assert.ok(faults[0].includes(victimPort.toString()), faults[0]);
-      // The room goes on: a newcomer joins and is heard.
-      const next = await flavor.join(port, "next");
-      await flavor.joined(next);
-      await next.send("still here");
-      await witness.expect(/still here$/);
-      assert.equal(server.room.size, 2);
+      const next = await roomGoesOn(flavor, server, witness);
       await Promise.all([witness.close(), victim.close(), next.close()]);
       await server.shutdown();
     }
@@ -355,4 +346,21 @@ function inject<T extends object, K extends keyof T>(
     if (own) target[method] = original as T[K];
     else delete target[method];
   };
+}
+
+/**
+ * Checks that the room goes on after a fault cost one member: a newcomer joins
+ * and is heard by `witness`, and the room holds the two. Returns the newcomer.
+ */
+async function roomGoesOn(
+  flavor: Flavor,
+  server: ServerUnderTest,
+  witness: LineClient,
+): Promise<LineClient> {
+  const next = await flavor.join(server.addr.port, "next");
+  await flavor.joined(next);
+  await next.send("still here");
+  await witness.expect(/still here$/);
+  assert.equal(server.room.size, 2);
+  return next;
 }

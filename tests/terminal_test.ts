@@ -1297,6 +1297,21 @@ Deno.test({
   },
 });
 
+/** telnet in a pane into the threaded server of `room`, joined as `id` once its watcher hears. */
+async function telnetJoined(room: WatchedRoom, id: string): Promise<Pane> {
+  const pane = await Pane.start(`telnet 127.0.0.1 ${room.port}`);
+  try {
+    await pane.waitFor("telnet to connect", ({ rows }) => rows.includes("Connected to 127.0.0.1."));
+    await pane.type(id);
+    await pane.press("Enter");
+    await room.watcher.expect(`client${id}- enter`);
+    return pane;
+  } catch (error) {
+    await pane.close();
+    throw error;
+  }
+}
+
 Deno.test({
   name:
     "telnet in a terminal: Ctrl-C and Ctrl-D are told how to leave, and the chat goes on showing",
@@ -1304,12 +1319,8 @@ Deno.test({
   async fn() {
     // telnet sends Ctrl-C as a command and then shows nothing until the server answers it.
     await using room = await watchedRoom(threaded);
-    const { port, watcher: alice } = room;
-    await using pane = await Pane.start(`telnet 127.0.0.1 ${port}`);
-    await pane.waitFor("telnet to connect", ({ rows }) => rows.includes("Connected to 127.0.0.1."));
-    await pane.type("bob");
-    await pane.press("Enter");
-    await alice.expect("clientbob- enter");
+    const alice = room.watcher;
+    await using pane = await telnetJoined(room, "bob");
     await pane.press("C-c");
     await pane.waitFor("the hint", ({ rows }) => rows.some((row) => row.endsWith(INTERRUPT_HINT)));
     await alice.send("still here");
@@ -1333,13 +1344,9 @@ Deno.test({
   ignore: telnetSkip !== undefined,
   async fn() {
     await using room = await watchedRoom(threaded);
-    const { port, watcher: alice } = room;
-    await using pane = await Pane.start(`telnet 127.0.0.1 ${port}`);
-    await pane.waitFor("telnet to connect", ({ rows }) => rows.includes("Connected to 127.0.0.1."));
-    await pane.type("민수");
-    await pane.press("Enter");
+    const alice = room.watcher;
+    await using pane = await telnetJoined(room, "민수");
     // Not yet in binary, telnet sends the 0x83 of 상 and the 0x9C of 한 as Ctrl-C and Ctrl-\.
-    await alice.expect("client민수- enter");
     await pane.type("상한 글");
     await pane.press("Enter");
     assert.equal(await alice.expect(/^\[민수\]/), "[민수]상한 글");
