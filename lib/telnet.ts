@@ -12,7 +12,8 @@
  * to, Are You There is answered `Server: [Yes]`, and Interrupt Process is reported, for
  * the server to say how to leave.
  *
- * Binary transmission (RFC 856) is agreed to, and asked for at the first command.
+ * Binary transmission from the client (RFC 856) is agreed to, and asked for at
+ * the first command; binary to it is refused, as every other option.
  * Until a client sends in binary, it takes the top bit off each byte to look for
  * its special keys: in UTF-8 text, a byte that stands for Ctrl-C, Ctrl-O, Ctrl-Z
  * or Ctrl-\ with it, inside a character (한 is ED 95 9C), goes as that key's
@@ -144,8 +145,6 @@ export class TelnetFilter {
   #refused = new Set<number>();
   /** Binary from the client: off, asked for (our DO unanswered), or on. */
   #binaryIn: "off" | "asked" | "on" = "off";
-  /** Binary to the client: whether we agreed to send in binary (our output never has 0xFF). */
-  #binaryOut = false;
   /** Whether the last byte of text was a CR, in binary: an LF or NUL right after it goes. */
   #afterCr = false;
   /** Continuation bytes the last UTF-8 character of the text still waits for. */
@@ -222,7 +221,7 @@ export class TelnetFilter {
             this.#binaryIn = "asked";
             replies.push(IAC, DO, BINARY);
           }
-          if (this.#awaited > 0 && STRIPPED.has(byte)) {
+          if (this.#awaited > 0 && this.#binaryIn !== "on" && STRIPPED.has(byte)) {
             // Not a key: a byte inside a character, its top bit taken off. (The DO TM after it
             // is answered all the same: the client shows nothing until it is.)
             chunk[kept++] = this.#text(STRIPPED.get(byte)!);
@@ -271,16 +270,19 @@ export class TelnetFilter {
   }
 
   /**
-   * Answers a request about an option: yes to binary (RFC 1143's rules: a reply to our own
-   * request, or to a state already in force, is not answered), and to the timing mark; no to
-   * everything else.
+   * Answers a request about an option: yes to binary from the client (RFC 1143's rules: a reply
+   * to our own request, or to a state already in force, is not answered), and to the timing
+   * mark; no to everything else, binary to the client included (our lines already end in CR LF,
+   * and telnet, told its output is binary, stops making its own echo of Enter return).
    */
   #answer(verb: number, option: number, replies: number[]): void {
     if (verb === DO && option === TIMING_MARK) {
       replies.push(IAC, WILL, TIMING_MARK); // every time: each Ctrl-C waits for its own
       return;
     }
-    if (option === BINARY) return this.#answerBinary(verb, replies);
+    if (option === BINARY && (verb === WILL || verb === WONT)) {
+      return this.#answerBinary(verb, replies);
+    }
     // Off is where every option starts and stays: a WONT or DONT needs no answer.
     if (verb === WONT || verb === DONT) return;
     const answer = verb === DO ? WONT : DONT;
@@ -290,19 +292,14 @@ export class TelnetFilter {
     replies.push(IAC, answer, option);
   }
 
+  /** Answers the client's WILL or WONT BINARY: binary from it is what its UTF-8 needs. */
   #answerBinary(verb: number, replies: number[]): void {
     if (verb === WILL) {
       if (this.#binaryIn === "off") replies.push(IAC, DO, BINARY);
       this.#binaryIn = "on";
-    } else if (verb === WONT) {
+    } else {
       if (this.#binaryIn === "on") replies.push(IAC, DONT, BINARY);
       this.#binaryIn = "off";
-    } else if (verb === DO) {
-      if (!this.#binaryOut) replies.push(IAC, WILL, BINARY);
-      this.#binaryOut = true;
-    } else {
-      if (this.#binaryOut) replies.push(IAC, WONT, BINARY);
-      this.#binaryOut = false;
     }
   }
 }

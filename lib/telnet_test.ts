@@ -121,22 +121,19 @@ Deno.test("TelnetFilter.push() gives up on a subnegotiation that never ends", ()
   assert.equal(run(endless.map((byte) => [byte])).text, "kept\n");
 });
 
-Deno.test("TelnetFilter.push() asks for binary at the first command, and agrees to it either way", () => {
+Deno.test("TelnetFilter.push() asks for binary from the client, agrees to it, refuses it the other way", () => {
   // The client's WILL answers our DO: no answer to an answer (RFC 1143), nor to a state in force.
   assert.deepEqual(run([[IAC, NOP], [IAC, WILL, BINARY, IAC, WILL, BINARY]]).replies, ASK_BINARY);
-  // Asked first by the client: one DO, the ask and the answer at once.
+  // Offered first by the client: one DO, the ask and the answer at once.
   assert.deepEqual(run([[IAC, WILL, BINARY]]).replies, ASK_BINARY);
-  // Asked to send in binary (`toggle binary` does both): yes, once; our text has no 0xFF.
+  // Asked to send in binary (`toggle binary` asks both ways): no, once, as for any option.
   assert.deepEqual(run([[IAC, DO, BINARY, IAC, DO, BINARY]]).replies, [
     ...ASK_BINARY,
-    ...[IAC, WILL, BINARY],
+    ...[IAC, WONT, BINARY],
   ]);
-  // Turned off again: each side acknowledged once.
-  const off = [IAC, WILL, BINARY, IAC, DO, BINARY, IAC, WONT, BINARY, IAC, DONT, BINARY];
-  assert.deepEqual(run([off]).replies, [
-    ...ASK_BINARY,
-    ...[IAC, WILL, BINARY, IAC, DONT, BINARY, IAC, WONT, BINARY],
-  ]);
+  // Turned off again by the client: acknowledged once.
+  const off = [IAC, WILL, BINARY, IAC, WONT, BINARY, IAC, WONT, BINARY];
+  assert.deepEqual(run([off]).replies, [...ASK_BINARY, IAC, DONT, BINARY]);
 });
 
 Deno.test("TelnetFilter.push() takes a key's command amid a character for the byte it stood for", () => {
@@ -184,4 +181,12 @@ Deno.test("TelnetFilter.push() in binary takes CR, CR LF, CR NUL and LF each for
   }
   // Not in binary, the line decoder's rules stand: CR LF ends a line, a CR alone does not.
   assert.equal(run([[IAC, NOP, ...text("a\rb\r\n")]]).text, "a\rb\r\n");
+});
+
+Deno.test("TelnetFilter.push() in binary takes a key's command as the key, even amid a character", () => {
+  // In binary no top bit is taken off: "é" cut short (C3), then a real Ctrl-C.
+  const sent = [IAC, WILL, BINARY, 0xc3, IAC, IP, IAC, DO, TM, ...text("after\n")];
+  const { text: out, events } = run([sent]);
+  assert.equal(out, "\ufffdafter\n");
+  assert.ok(events.includes("interrupt"));
 });
