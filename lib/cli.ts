@@ -151,7 +151,7 @@ export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
       const value = args[i + 1];
       if (value === undefined) throw new UsageError(`Option ${quote(flag)} needs a value`);
       // A negative number is a value, to be judged as one: no option's name begins with a digit.
-      if (value.startsWith("-") && value !== "-" && !/^-\d/.test(value)) {
+      if (value.startsWith("-") && value !== "-" && !/^-\.?\d/.test(value)) {
         const meant = quote(`${flag}=${value}`);
         throw new UsageError(
           `Option ${quote(flag)} needs a value, not ${quote(value)}; ${meant} gives it`,

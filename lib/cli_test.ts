@@ -79,6 +79,7 @@ Deno.test("parseCommand() refuses a missing value and a value given to a switch"
   });
   // A negative number is taken as the value, for its own check to judge, not sent round to `=`.
   assert.equal(parseCommand(["--name", "-1", "p"], SPEC).values.name, "-1");
+  assert.equal(parseCommand(["--name", "-.5", "p"], SPEC).values.name, "-.5");
 });
 
 Deno.test("parseCommand() counts positionals", () => {
