@@ -171,8 +171,6 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
   const tasks = new Map<Deno.TcpConn, Promise<void>>();
   /** Connections let in that have not yet given their ID: a shutdown must close them too. */
   const greeting = new Set<Member>();
-  /** Connections prompted for their ID: a person at nc or telnet, not a client. */
-  const prompted = new WeakSet<Member>();
   let closing = false;
 
   async function acceptLoop(): Promise<void> {
@@ -212,9 +210,9 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       greeting.add(member);
       const refused = await handshake(member, lines).finally(() => greeting.delete(member));
       if (refused !== undefined) {
-        refusals.write(`Refused ${member.address}: ${sanitize(refused)}`);
-        member.sendLine(`Error: ${refused}`);
-        if (prompted.has(member)) member.sendLine(CLOSING_AFTER_REFUSAL);
+        refusals.write(`Refused ${member.address}: ${sanitize(refused.why)}`);
+        member.sendLine(`Error: ${refused.why}`);
+        if (refused.prompted) member.sendLine(CLOSING_AFTER_REFUSAL);
         freePlace();
         return await member.closeAfterFlush(FLUSH_ON_CLOSE_MS);
       }
@@ -254,20 +252,20 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
 
   /**
    * Reads the ID, the first line, and puts the member in the room under it.
-   * Returns why it was refused, if it was; a member that left first keeps
-   * its empty name.
+   * Returns why it was refused, if it was, and whether it had been prompted; a
+   * member that left first keeps its empty name.
    */
   async function handshake(
     member: Member,
     lines: AsyncIterator<string | typeof LINE_TOO_LONG>,
-  ): Promise<string | undefined> {
+  ): Promise<{ why: string; prompted: boolean } | undefined> {
     let promptsSent = 0;
     let tries = 0;
     const prompt = () => {
-      if (promptsSent++ >= MAX_ID_PROMPTS) return;
-      prompted.add(member);
-      member.sendLine(ID_PROMPT);
+      if (promptsSent++ < MAX_ID_PROMPTS) member.sendLine(ID_PROMPT);
     };
+    /** A refusal; one who was prompted (a person at nc or telnet) is told it closes. */
+    const refuse = (why: string) => ({ why, prompted: promptsSent > 0 });
     /**
      * Whether one who was prompted (a person, as clients send their ID at once) is told why an
      * ID is refused and asked again, as IRC does: for its first tries. Otherwise the refusal is
@@ -314,10 +312,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       member.close("quit");
       return undefined;
     }
-    if (first === "timeout") return `No ID received within ${config.handshakeTimeoutMs} ms`;
+    if (first === "timeout") return refuse(`No ID received within ${config.handshakeTimeoutMs} ms`);
     if (first.done) return undefined;
-    if (closing) return SHUTTING_DOWN;
-    if (first.value === LINE_TOO_LONG) return ID_TOO_LONG;
+    if (closing) return refuse(SHUTTING_DOWN);
+    if (first.value === LINE_TOO_LONG) return refuse(ID_TOO_LONG);
     const id = first.value.trim();
     const invalid = idError(id);
     if (invalid === undefined && !room.has(idKey(id)) && !room.flowing) {
@@ -325,10 +323,10 @@ export function startServer(options: Partial<ThreadedServerOptions> = {}): ChatS
       // does; a refusal is the newcomer's alone, and goes at once.
       await room.whenFlowing();
       if (member.closed) return undefined;
-      if (closing) return SHUTTING_DOWN;
+      if (closing) return refuse(SHUTTING_DOWN);
     }
     const error = invalid ?? (room.add(member, idKey(id)) ? undefined : idTaken(id));
-    if (error) return error;
+    if (error) return refuse(error);
     member.name = id;
     // The room before the console, as for a message: what the room hears stays whole, even if
     // logging fails (then the room hears this member leave, having heard it come).

@@ -208,10 +208,21 @@ Deno.test("startServer() closes a connection that never sends its ID", async () 
   await withServer(async (port, log) => {
     const silent = await LineClient.connect(port);
     await silent.expect(/^Error: No ID received within 50 ms$/);
-    await silent.expectClose();
+    assert.deepEqual(await silent.expectClose(), [], "never prompted: told nothing more");
     await silent.close();
     assert.ok(log.some((line) => /^Refused 127\.0\.0\.1:\d+: No ID/.test(line)));
   }, { handshakeTimeoutMs: 50 });
+});
+
+Deno.test("startServer() tells a prompted person whose ID never comes that it closes", async () => {
+  await withServer(async (port) => {
+    const person = await LineClient.connect(port);
+    await person.send(""); // Enter, and then nothing
+    await person.expect(ID_PROMPT);
+    await person.expect(/^Error: No ID received within 300 ms$/);
+    assert.deepEqual(await person.expectClose(), [CLOSING_AFTER_REFUSAL]);
+    await person.close();
+  }, { handshakeTimeoutMs: 300 });
 });
 
 Deno.test("startServer() tells a connection silent for a second what to send, once", async () => {
